@@ -1,0 +1,338 @@
+import { z } from 'zod';
+import {
+  AGENT_ROLES,
+  AGENT_STATUSES,
+  CHANNEL_KINDS,
+  CONTENT_TYPES,
+  CONVERSATION_MODES,
+  CONVERSATION_STATUSES,
+  DIRECTIONS,
+  LOCALES,
+  PRIORITIES,
+  TOKEN_ROLES,
+  VISIBILITIES,
+} from './enums.ts';
+
+/**
+ * The API's shapes, shared by the server (validation, OpenAPI) and the web app (types).
+ * Dates travel as ISO strings.
+ */
+
+export const Id = z.uuid();
+const IsoDate = z.string().describe('ISO 8601 time');
+const Names = z.record(z.string(), z.string()).describe('Display names by locale, e.g. {"en":"Trading","zh-CN":"交易"}');
+
+export const ErrorBody = z
+  .object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) })
+  .meta({ id: 'Error' });
+
+export const AgentOut = z
+  .object({
+    id: Id,
+    email: z.string(),
+    name: z.string(),
+    role: z.enum(AGENT_ROLES),
+    languages: z.array(z.string()),
+    status: z.enum(AGENT_STATUSES),
+    capacity: z.number().int(),
+    disabled: z.boolean(),
+    totpEnabled: z.boolean(),
+    locale: z.string(),
+    teamIds: z.array(Id),
+    skillIds: z.array(Id),
+    createdAt: IsoDate,
+  })
+  .meta({ id: 'Agent' });
+export type AgentOut = z.infer<typeof AgentOut>;
+
+const Password = z.string().min(10, 'Use at least 10 characters').max(200);
+const Email = z.email().max(254).transform((e) => e.toLowerCase());
+
+export const AgentCreate = z.object({
+  email: Email,
+  name: z.string().trim().min(1).max(120),
+  password: Password,
+  role: z.enum(AGENT_ROLES).default('agent'),
+  languages: z.array(z.string().min(2).max(10)).max(10).default(['en']),
+  capacity: z.number().int().min(0).max(50).default(3),
+  teamIds: z.array(Id).max(50).default([]),
+  skillIds: z.array(Id).max(50).default([]),
+  locale: z.enum(LOCALES).default('en'),
+});
+export type AgentCreate = z.input<typeof AgentCreate>;
+
+export const AgentUpdate = z
+  .object({
+    name: z.string().trim().min(1).max(120),
+    password: Password,
+    role: z.enum(AGENT_ROLES),
+    languages: z.array(z.string().min(2).max(10)).max(10),
+    status: z.enum(AGENT_STATUSES),
+    capacity: z.number().int().min(0).max(50),
+    disabled: z.boolean(),
+    teamIds: z.array(Id).max(50),
+    skillIds: z.array(Id).max(50),
+    locale: z.enum(LOCALES),
+    /** Admin only: drop the agent's second factor (lost phone). */
+    resetTotp: z.literal(true),
+  })
+  .partial()
+  .strict();
+export type AgentUpdate = z.input<typeof AgentUpdate>;
+
+export const TeamOut = z
+  .object({ id: Id, slug: z.string(), name: Names, description: z.string(), memberIds: z.array(Id), supervisorIds: z.array(Id), createdAt: IsoDate })
+  .meta({ id: 'Team' });
+export type TeamOut = z.infer<typeof TeamOut>;
+
+const Slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes');
+
+export const TeamCreate = z.object({
+  slug: Slug,
+  name: Names,
+  description: z.string().max(2000).default(''),
+  memberIds: z.array(Id).max(500).default([]),
+  supervisorIds: z.array(Id).max(500).default([]),
+});
+export const TeamUpdate = TeamCreate.partial().strict();
+
+export const SkillOut = z.object({ id: Id, slug: z.string(), name: Names }).meta({ id: 'Skill' });
+export const SkillCreate = z.object({ slug: Slug, name: Names });
+
+export const CategoryOut = z
+  .object({ id: Id, slug: z.string(), name: Names, teamId: Id.nullable(), skillId: Id.nullable(), urgent: z.boolean(), position: z.number().int() })
+  .meta({ id: 'Category' });
+export type CategoryOut = z.infer<typeof CategoryOut>;
+export const CategoryCreate = z.object({
+  slug: Slug,
+  name: Names,
+  teamId: Id.nullable().default(null),
+  skillId: Id.nullable().default(null),
+  urgent: z.boolean().default(false),
+  position: z.number().int().min(0).max(10000).default(0),
+});
+export const CategoryUpdate = CategoryCreate.partial().strict();
+
+export const ContactOut = z
+  .object({
+    id: Id,
+    name: z.string(),
+    email: z.string().nullable(),
+    phone: z.string().nullable(),
+    uid: z.string().nullable(),
+    language: z.string(),
+    vipTier: z.string(),
+    identities: z.array(z.object({ channel: z.string(), externalId: z.string(), displayName: z.string().nullable() })),
+    createdAt: IsoDate,
+  })
+  .meta({ id: 'Contact' });
+export type ContactOut = z.infer<typeof ContactOut>;
+
+export const ContactCreate = z.object({
+  name: z.string().trim().max(200).default(''),
+  email: Email.optional(),
+  phone: z.string().regex(/^\+?[0-9 ()-]{5,20}$/).optional(),
+  uid: z.string().max(64).optional(),
+  language: z.string().min(2).max(10).default('en'),
+  vipTier: z.string().max(20).default('0'),
+});
+export const ContactUpdate = ContactCreate.partial().strict();
+
+export const InboxOut = z
+  .object({ id: Id, kind: z.enum(CHANNEL_KINDS), name: z.string(), enabled: z.boolean(), settings: z.record(z.string(), z.unknown()).optional(), createdAt: IsoDate })
+  .meta({ id: 'Inbox' });
+export type InboxOut = z.infer<typeof InboxOut>;
+export const InboxCreate = z.object({
+  kind: z.enum(CHANNEL_KINDS),
+  name: z.string().trim().min(1).max(120),
+  enabled: z.boolean().default(true),
+  settings: z.record(z.string(), z.unknown()).default({}),
+});
+export const InboxUpdate = InboxCreate.omit({ kind: true }).partial().strict();
+
+export const ConversationFields = z
+  .object({
+    uid: z.string().max(64),
+    orderId: z.string().max(128),
+    txHash: z.string().max(128),
+    coin: z.string().max(20),
+    network: z.string().max(40),
+  })
+  .partial()
+  .catchall(z.string().max(500));
+
+const Tags = z.array(z.string().trim().min(1).max(50)).max(30);
+
+export const ConversationOut = z
+  .object({
+    id: Id,
+    number: z.number().int(),
+    inboxId: Id,
+    channel: z.enum(CHANNEL_KINDS),
+    contactId: Id,
+    contact: z.object({ id: Id, name: z.string(), email: z.string().nullable() }),
+    mode: z.enum(CONVERSATION_MODES),
+    status: z.enum(CONVERSATION_STATUSES),
+    priority: z.enum(PRIORITIES),
+    categoryId: Id.nullable(),
+    teamId: Id.nullable(),
+    assigneeId: Id.nullable(),
+    language: z.string(),
+    subject: z.string(),
+    fields: z.record(z.string(), z.string()),
+    tags: z.array(z.string()),
+    firstResponseDueAt: IsoDate.nullable(),
+    nextResponseDueAt: IsoDate.nullable(),
+    resolutionDueAt: IsoDate.nullable(),
+    firstResponseAt: IsoDate.nullable(),
+    lastMessageAt: IsoDate,
+    lastSeq: z.number().int(),
+    createdAt: IsoDate,
+    updatedAt: IsoDate,
+  })
+  .meta({ id: 'Conversation' });
+export type ConversationOut = z.infer<typeof ConversationOut>;
+
+export const ConversationCreate = z.object({
+  /** Defaults to the API inbox. */
+  inboxId: Id.optional(),
+  /** An existing contact … */
+  contactId: Id.optional(),
+  /** … or one found or created by email. Customers creating their own ticket give neither. */
+  contact: z.object({ email: Email, name: z.string().trim().max(200).default('') }).optional(),
+  subject: z.string().trim().min(1).max(300),
+  body: z.string().trim().min(1).max(50_000),
+  mode: z.enum(CONVERSATION_MODES).default('async'),
+  priority: z.enum(PRIORITIES).optional(),
+  categoryId: Id.optional(),
+  teamId: Id.optional(),
+  language: z.string().min(2).max(10).default('en'),
+  fields: ConversationFields.default({}),
+  tags: Tags.default([]),
+  /** Makes a retried create return the first result instead of a duplicate. */
+  idempotencyKey: z.string().min(8).max(100).optional(),
+});
+export type ConversationCreate = z.input<typeof ConversationCreate>;
+
+export const ConversationUpdate = z
+  .object({
+    status: z.enum(CONVERSATION_STATUSES),
+    priority: z.enum(PRIORITIES),
+    assigneeId: Id.nullable(),
+    teamId: Id.nullable(),
+    categoryId: Id.nullable(),
+    subject: z.string().trim().min(1).max(300),
+    language: z.string().min(2).max(10),
+    fields: ConversationFields,
+    tags: Tags,
+  })
+  .partial()
+  .strict();
+export type ConversationUpdate = z.input<typeof ConversationUpdate>;
+
+export const ConversationListQuery = z.object({
+  /** mine, unassigned, all, or my teams. */
+  view: z.enum(['mine', 'unassigned', 'teams', 'all']).optional(),
+  status: z
+    .string()
+    .transform((s) => s.split(',').filter(Boolean))
+    .pipe(z.array(z.enum(CONVERSATION_STATUSES)))
+    .optional(),
+  priority: z.enum(PRIORITIES).optional(),
+  assigneeId: Id.optional(),
+  teamId: Id.optional(),
+  categoryId: Id.optional(),
+  inboxId: Id.optional(),
+  contactId: Id.optional(),
+  channel: z.enum(CHANNEL_KINDS).optional(),
+  mode: z.enum(CONVERSATION_MODES).optional(),
+  tag: z.string().max(50).optional(),
+  /** Ticket number (with or without #), subject words, or customer email. */
+  q: z.string().trim().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  /** Opaque cursor from a previous page. */
+  cursor: z.string().max(200).optional(),
+});
+export type ConversationListQuery = z.input<typeof ConversationListQuery>;
+
+export const MessageOut = z
+  .object({
+    id: Id,
+    conversationId: Id,
+    seq: z.number().int(),
+    direction: z.enum(DIRECTIONS),
+    visibility: z.enum(VISIBILITIES),
+    contentType: z.enum(CONTENT_TYPES),
+    body: z.string(),
+    authorType: z.string(),
+    authorId: Id.nullable(),
+    authorName: z.string().nullable(),
+    externalId: z.string().nullable(),
+    attachments: z.array(z.object({ id: Id, filename: z.string(), contentType: z.string(), size: z.number().int(), url: z.string() })),
+    createdAt: IsoDate,
+  })
+  .meta({ id: 'Message' });
+export type MessageOut = z.infer<typeof MessageOut>;
+
+export const MessageCreate = z.object({
+  body: z.string().trim().min(1).max(50_000),
+  /** A client-chosen key: sending the same key twice stores one message. */
+  idempotencyKey: z.string().min(8).max(100).optional(),
+});
+
+export const MessageListQuery = z.object({
+  /** Only messages after this seq (catch-up after a reconnect). */
+  afterSeq: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(500).default(200),
+});
+
+export const EventOut = z
+  .object({
+    id: z.number().int(),
+    type: z.string(),
+    actorType: z.string(),
+    actorId: z.string().nullable(),
+    actorName: z.string().nullable(),
+    subjectType: z.string(),
+    subjectId: z.string(),
+    conversationId: z.string().nullable(),
+    data: z.record(z.string(), z.unknown()),
+    ip: z.string().nullable().optional(),
+    createdAt: IsoDate,
+  })
+  .meta({ id: 'Event' });
+export type EventOut = z.infer<typeof EventOut>;
+
+export const TokenOut = z
+  .object({ id: Id, name: z.string(), prefix: z.string(), role: z.enum(TOKEN_ROLES), lastUsedAt: IsoDate.nullable(), revokedAt: IsoDate.nullable(), createdAt: IsoDate })
+  .meta({ id: 'ApiToken' });
+export const TokenCreate = z.object({ name: z.string().trim().min(1).max(120), role: z.enum(TOKEN_ROLES).default('agent') });
+
+export const LoginBody = z.object({
+  email: z.string().trim().toLowerCase().min(3).max(254),
+  password: z.string().min(1).max(200),
+  /** Six-digit code from the authenticator app, when two-factor is on. */
+  totp: z.string().regex(/^\d{6}$/).optional(),
+});
+
+export const Me = z
+  .object({
+    type: z.enum(['agent', 'contact']),
+    id: Id,
+    name: z.string(),
+    email: z.string().nullable(),
+    role: z.enum(AGENT_ROLES).nullable(),
+    locale: z.string(),
+    teamIds: z.array(Id),
+    totpEnabled: z.boolean(),
+    /** The desk requires two-factor and this agent has not enrolled yet: only enrolment is allowed. */
+    mustEnrollTotp: z.boolean(),
+    csrfToken: z.string(),
+  })
+  .meta({ id: 'Me' });
+export type Me = z.infer<typeof Me>;
+
+export const SettingsOut = z.object({ requireTotp: z.boolean() }).meta({ id: 'Settings' });
+export const SettingsUpdate = z.object({ requireTotp: z.boolean() }).partial().strict();
+
+export const Page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });

@@ -1,0 +1,147 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import fastifyCookie from '@fastify/cookie';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Services } from './domain/context.ts';
+import { AppError, ERROR_STATUS, type ErrorCode } from './errors.ts';
+import { registerAuthentication } from './routes/authenticate.ts';
+import { agentRoutes } from './routes/api/agents/agents.ts';
+import { authRoutes } from './routes/api/auth/auth.ts';
+import { categoryRoutes } from './routes/api/categories/categories.ts';
+import { contactRoutes } from './routes/api/contacts/contacts.ts';
+import { conversationRoutes } from './routes/api/conversations/conversations.ts';
+import { inboxRoutes } from './routes/api/inboxes/inboxes.ts';
+import { systemRoutes } from './routes/api/system/system.ts';
+import { teamRoutes } from './routes/api/teams/teams.ts';
+import { tokenRoutes } from './routes/api/tokens/tokens.ts';
+import { homePage } from './routes/pages/home.ts';
+
+const WEB_DIST = fileURLToPath(new URL('../dist/web', import.meta.url));
+/** Paths the single-page app owns; the server hands them index.html. */
+const SPA_PREFIXES = ['/login', '/agent', '/admin'];
+
+const errorBody = (code: string, message: string, details?: unknown) => ({ error: { code, message, ...(details === undefined ? {} : { details }) } });
+
+/** Fastify's own 4xx errors, given our codes. */
+function frameworkCode(err: FastifyError): ErrorCode {
+  switch (err.statusCode) {
+    case 401:
+      return 'unauthenticated';
+    case 403:
+      return 'forbidden';
+    case 404:
+      return 'not_found';
+    case 413:
+      return 'payload_too_large';
+    case 415:
+      return 'unsupported_media_type';
+    case 429:
+      return 'rate_limited';
+    default:
+      return 'bad_request';
+  }
+}
+
+/** Builds the HTTP server: API, docs, webhooks, pages and the web app. Listening is the caller's job. */
+export async function buildApp(services: Services, options: { logger?: boolean | object } = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    trustProxy: true,
+    bodyLimit: 1024 * 1024,
+    // Never log credentials.
+    ...(options.logger ? {} : {}),
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  app.setErrorHandler((err: FastifyError & { cause?: any; code?: string }, req, reply) => {
+    if (err instanceof AppError) {
+      if (err.code === 'rate_limited' || err.code === 'locked') {
+        const retry = (err.details as { retryAfter?: number } | undefined)?.retryAfter;
+        if (retry) reply.header('retry-after', String(retry));
+      }
+      return reply.code(err.status).send(errorBody(err.code, err.message, err.code === 'rate_limited' || err.code === 'locked' ? undefined : err.details));
+    }
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const issues = err.validation.map((v) => ({ path: v.instancePath || '/', message: v.message }));
+      const first = issues[0];
+      const where = err.validationContext === 'body' ? 'body' : err.validationContext;
+      return reply.code(400).send(errorBody('validation_failed', `Invalid ${where}: ${first ? `${first.path} ${first.message}` : 'bad input'}`, { issues }));
+    }
+    // Database constraint violations that slipped past domain checks are still the caller's fault.
+    const pgCode = err.cause?.code ?? err.code;
+    if (pgCode === '23505') return reply.code(409).send(errorBody('conflict', 'That already exists'));
+    if (pgCode === '23503') return reply.code(409).send(errorBody('conflict', 'A referenced record does not exist or is still in use'));
+    if (pgCode === '22P02' || pgCode === '22007' || pgCode === '22001') return reply.code(400).send(errorBody('bad_request', 'A value has the wrong format or is too long'));
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      return reply.code(err.statusCode).send(errorBody(frameworkCode(err), err.message));
+    }
+    req.log.error({ err }, 'unhandled error');
+    return reply.code(500).send(errorBody('internal', 'Something went wrong on our side; it has been logged'));
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    if (req.url.startsWith('/api/') || req.url.startsWith('/webhooks/')) return reply.code(404).send(errorBody('not_found', `No route ${req.method} ${req.url.split('?')[0]}`));
+    return reply.code(404).type('text/html; charset=utf-8').send('<!doctype html><meta charset="utf-8"><title>Not found</title><p>Page not found. <a href="/">Home</a></p>');
+  });
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyRateLimit, { global: false });
+  registerAuthentication(app, services);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Switchboard API', version: '1', description: 'Omnichannel support desk. Authenticate with a session cookie (+ X-CSRF-Token) or `Authorization: Bearer sb_…`.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'sb_session' } } },
+      security: [{ bearer: [] }, { session: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
+
+  await app.register(
+    async (api) => {
+      const opts = { services };
+      await api.register(authRoutes, opts);
+      await api.register(conversationRoutes, opts);
+      await api.register(contactRoutes, opts);
+      await api.register(agentRoutes, opts);
+      await api.register(teamRoutes, opts);
+      await api.register(categoryRoutes, opts);
+      await api.register(inboxRoutes, opts);
+      await api.register(tokenRoutes, opts);
+      await api.register(systemRoutes, opts);
+      api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+    },
+    { prefix: '/api/v1' },
+  );
+
+  app.get('/healthz', { schema: { hide: true } }, async (_req, reply) => {
+    try {
+      await services.database.query('select 1');
+      return { ok: true, database: services.database.kind };
+    } catch {
+      return reply.code(503).send({ ok: false, database: services.database.kind });
+    }
+  });
+
+  app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(homePage(services)));
+
+  if (existsSync(WEB_DIST)) {
+    await app.register(fastifyStatic, { root: WEB_DIST, prefix: '/assets/', wildcard: true, decorateReply: false, index: false, immutable: true, maxAge: '365d', serveDotFiles: false, allowedPath: (path) => !path.includes('..') });
+    const indexHtml = () => readFileSync(`${WEB_DIST}/index.html`, 'utf8');
+    for (const prefix of SPA_PREFIXES) {
+      const send = async (_req: unknown, reply: import('fastify').FastifyReply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(indexHtml());
+      app.get(prefix, { schema: { hide: true } }, send);
+      app.get(`${prefix}/*`, { schema: { hide: true } }, send);
+    }
+  }
+  return app;
+}

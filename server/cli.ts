@@ -1,0 +1,129 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { TOKEN_ROLES } from '../common/enums.ts';
+import { SYSTEM, transact } from './domain/context.ts';
+import { apiTokenCreator } from './domain/auth/apiTokens.ts';
+import { agentCreator } from './domain/directory/agents.ts';
+import { seedDemo } from './db/seed.ts';
+import { AppError } from './errors.ts';
+import { loadEnv } from './env.ts';
+import { offlineServices, prepareDatabase, startServer } from './main.ts';
+
+const USAGE = `Usage: switchboard <command> [options]
+
+Commands:
+  serve [--build]                          start the server (--build: build the web app first if it changed)
+  migrate                                  apply database migrations
+  seed                                     load the demo desk (once per database)
+  create-admin --email E --password P [--name N]
+  create-api-token --name N [--role admin|agent]   prints the token once
+
+Configuration comes from the environment: PORT, HOST, DATA_DIR, DATABASE_URL, REDIS_URL,
+SMTP_PORT, SMTP_OUTBOUND_URL, PUBLIC_URL, SEED_DEMO (see README).`;
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Builds the web app when dist is missing or older than any source file. */
+async function buildWebIfStale() {
+  const index = join(ROOT, 'dist/web/index.html');
+  const builtAt = existsSync(index) ? statSync(index).mtimeMs : 0;
+  const newest = (dir: string): number =>
+    readdirSync(dir, { withFileTypes: true }).reduce((max, e) => {
+      const p = join(dir, e.name);
+      return Math.max(max, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+    }, 0);
+  const sources = Math.max(newest(join(ROOT, 'web')), newest(join(ROOT, 'common')));
+  if (builtAt > sources) return;
+  console.log('Building the web app …');
+  const { build } = await import('vite');
+  await build({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn' });
+}
+
+async function main(argv: string[]) {
+  const [command, ...rest] = argv;
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      email: { type: 'string' },
+      password: { type: 'string' },
+      name: { type: 'string' },
+      role: { type: 'string' },
+      build: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (!command || values.help || command === 'help') {
+    console.log(USAGE);
+    return;
+  }
+  const env = loadEnv();
+
+  switch (command) {
+    case 'serve': {
+      if (values.build) await buildWebIfStale();
+      const server = await startServer(env);
+      const stop = async () => {
+        await server.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      return;
+    }
+    case 'migrate': {
+      const { database } = await prepareDatabase(env);
+      await database.close();
+      console.log(`Database is up to date (${database.kind}).`);
+      return;
+    }
+    case 'seed': {
+      const { database, seededNow } = await prepareDatabase({ ...env, SEED_DEMO: '0' });
+      const done = seededNow || (await seedDemo(offlineServices(env, database)));
+      await database.close();
+      console.log(done ? 'Demo desk loaded.' : 'The demo desk was already loaded; nothing to do.');
+      return;
+    }
+    case 'create-admin': {
+      const input = z
+        .object({ email: z.email(), password: z.string().min(10, 'the password needs at least 10 characters'), name: z.string().default('Administrator') })
+        .safeParse(values);
+      if (!input.success) throw new AppError('validation_failed', `create-admin: ${input.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      const { database } = await prepareDatabase(env);
+      try {
+        const agent = await transact(offlineServices(env, database), SYSTEM, (ctx) =>
+          agentCreator(ctx, { ...input.data, email: input.data.email.toLowerCase(), role: 'admin', languages: ['en', 'zh-CN'], capacity: 3, locale: 'en' }),
+        );
+        console.log(`Admin ${agent.email} created.`);
+      } finally {
+        await database.close();
+      }
+      return;
+    }
+    case 'create-api-token': {
+      const input = z.object({ name: z.string().min(1, 'is required'), role: z.enum(TOKEN_ROLES).default('agent') }).safeParse(values);
+      if (!input.success) throw new AppError('validation_failed', `create-api-token: ${input.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      const { database } = await prepareDatabase(env);
+      try {
+        const token = await transact(offlineServices(env, database), SYSTEM, (ctx) => apiTokenCreator(ctx, input.data));
+        console.log(`API token "${token.name}" (${token.role}). It is shown only this once:\n${token.token}`);
+      } finally {
+        await database.close();
+      }
+      return;
+    }
+    default:
+      throw new AppError('bad_request', `Unknown command "${command}".\n\n${USAGE}`);
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  // Operators get a sentence, not a stack trace; DEBUG=1 shows the stack.
+  if (process.env.DEBUG) console.error(err);
+  const message = err instanceof AppError || err instanceof TypeError || err instanceof Error ? (err as Error).message : String(err);
+  console.error(`switchboard: ${message}`);
+  process.exit(1);
+});

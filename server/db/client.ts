@@ -1,0 +1,160 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import pg from 'pg';
+import { AppError } from '../errors.ts';
+import * as schema from './schema.ts';
+
+export type Schema = typeof schema;
+/** A drizzle handle: the database or a transaction (a transaction is a database too). */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+
+/** An open database, whichever engine is behind it. */
+export interface Database {
+  /** pglite (embedded, one process) or postgres (a server, many processes). */
+  kind: 'pglite' | 'postgres';
+  /** Typed query builder. */
+  db: Db;
+  /** A raw parametrised query ($1, $2 …); pg-boss runs through this. */
+  query(text: string, values?: unknown[]): Promise<{ rows: any[] }>;
+  /** Runs fn while holding a database-wide lock (migrations, seeding) so processes take turns. */
+  exclusive<T>(key: number, fn: () => Promise<T>): Promise<T>;
+  /** Closes the connection(s) and releases the data directory. */
+  close(): Promise<void>;
+}
+
+const MIGRATIONS = fileURLToPath(new URL('./migrations', import.meta.url));
+
+export interface OpenOptions {
+  /** PostgreSQL connection string; when absent PGlite is used. */
+  databaseUrl?: string;
+  /** PGlite data directory; absent means in memory (tests). */
+  dataDir?: string;
+  /** Pool size for PostgreSQL. */
+  poolSize?: number;
+}
+
+/** Opens the database without migrating it. */
+export async function openDatabase(options: OpenOptions): Promise<Database> {
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 10);
+  return openPglite(options.dataDir);
+}
+
+async function openPglite(dataDir: string | undefined): Promise<Database> {
+  let release = () => {};
+  let pglite: PGlite;
+  if (dataDir) {
+    mkdirSync(dataDir, { recursive: true });
+    release = takeDataDirLock(dataDir);
+    try {
+      pglite = await PGlite.create(join(dataDir, 'pglite'));
+    } catch (err) {
+      release();
+      throw err;
+    }
+  } else {
+    pglite = await PGlite.create();
+  }
+  const db = drizzlePglite(pglite, { schema }) as unknown as Db;
+  return {
+    kind: 'pglite',
+    db,
+    async query(text, values) {
+      // exec runs several statements (pg-boss schema creation); query binds parameters.
+      if (values && values.length) return { rows: (await pglite.query(text, values)).rows as any[] };
+      const results = await pglite.exec(text);
+      return { rows: (results.at(-1)?.rows ?? []) as any[] };
+    },
+    // One connection, one process: there is nobody to take turns with.
+    exclusive: (_key, fn) => fn(),
+    async close() {
+      await pglite.close();
+      release();
+    },
+  };
+}
+
+async function openPostgres(url: string, max: number): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max });
+  // An idle client that loses its server must not take the process down.
+  pool.on('error', () => {});
+  try {
+    await pool.query('select 1');
+  } catch (err) {
+    await pool.end();
+    throw new AppError('unavailable', `Cannot reach PostgreSQL at DATABASE_URL: ${(err as Error).message}`);
+  }
+  const db = drizzlePg(pool, { schema }) as unknown as Db;
+  return {
+    kind: 'postgres',
+    db,
+    async query(text, values) {
+      const result = await pool.query(text, values as any[]);
+      return { rows: Array.isArray(result) ? (result.at(-1)?.rows ?? []) : result.rows };
+    },
+    async exclusive(key, fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('select pg_advisory_lock($1)', [key]);
+        return await fn();
+      } finally {
+        await client.query('select pg_advisory_unlock($1)', [key]).catch(() => {});
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+/** Lock ids for Database.exclusive. */
+export const LOCKS = { migrate: 7_301_001 } as const;
+
+/** Applies the committed migrations (idempotent). */
+export async function migrateDatabase(database: Database): Promise<void> {
+  await database.exclusive(LOCKS.migrate, async () => {
+    if (database.kind === 'pglite') await migratePglite(database.db as any, { migrationsFolder: MIGRATIONS });
+    else await migratePg(database.db as any, { migrationsFolder: MIGRATIONS });
+  });
+}
+
+/**
+ * PGlite is one process per data directory; a second one would corrupt it.
+ * A lock file with our pid makes a second process fail with a clear message instead.
+ */
+function takeDataDirLock(dataDir: string): () => void {
+  const file = join(dataDir, 'switchboard.lock');
+  if (existsSync(file)) {
+    const holder = Number(readFileSync(file, 'utf8').split('\n')[0]);
+    if (holder && holder !== process.pid && isAlive(holder)) {
+      throw new AppError(
+        'locked',
+        `The data directory ${dataDir} is in use by another Switchboard process (pid ${holder}). ` +
+          'The embedded database allows one process at a time: stop the server first, or use the admin area / API of the running server, ' +
+          'or run on PostgreSQL (DATABASE_URL) to use several processes.',
+      );
+    }
+  }
+  writeFileSync(file, `${process.pid}\n`);
+  return () => {
+    try {
+      if (Number(readFileSync(file, 'utf8').split('\n')[0]) === process.pid) rmSync(file);
+    } catch {
+      // Already gone.
+    }
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,9 @@
+// The full schema object drizzle needs for typed queries; tables live one area per file in schema/.
+export * from './schema/agents.ts';
+export * from './schema/contacts.ts';
+export * from './schema/inboxes.ts';
+export * from './schema/conversations.ts';
+export * from './schema/messages.ts';
+export * from './schema/events.ts';
+export * from './schema/auth.ts';
+export * from './schema/system.ts';

@@ -1,0 +1,55 @@
+import { index, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { createdAt, ts } from './_columns.ts';
+
+/** A customer: the same person whichever channel they write from. */
+export const contacts = pgTable(
+  'contacts',
+  {
+    /** Stable id. */
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** Name as the customer gave it. */
+    name: text('name').notNull().default(''),
+    /** Email address, lower-case; unique when present. */
+    email: text('email'),
+    /** Phone number in E.164 when known. */
+    phone: text('phone'),
+    /** The customer's account id at the exchange. */
+    uid: text('uid'),
+    /** Preferred language (en, zh-CN …). */
+    language: text('language').notNull().default('en'),
+    /** VIP tier from the exchange; 0 is none. */
+    vipTier: text('vip_tier').notNull().default('0'),
+    /** argon2id hash when the customer chose a password. */
+    passwordHash: text('password_hash'),
+    /** Code shown in every email we send, so customers can spot phishing. */
+    antiPhishingCode: text('anti_phishing_code'),
+    /** Free-form attributes from integrations. */
+    attributes: jsonb('attributes').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+    createdAt: createdAt(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('contacts_email_key').on(t.email).where(sql`${t.email} is not null`),
+    index('contacts_uid_idx').on(t.uid),
+  ],
+);
+
+/** How a contact is known on one channel (a Telegram user id, an email, a phone). */
+export const contactIdentities = pgTable(
+  'contact_identities',
+  {
+    /** Stable id. */
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** The contact. */
+    contactId: uuid('contact_id').notNull().references(() => contacts.id, { onDelete: 'cascade' }),
+    /** Channel kind (email, telegram, x, meta, phone, webchat). */
+    channel: text('channel').notNull(),
+    /** The id on that channel. */
+    externalId: text('external_id').notNull(),
+    /** Handle or display name on that channel. */
+    displayName: text('display_name'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('contact_identities_channel_external_key').on(t.channel, t.externalId), index('contact_identities_contact_idx').on(t.contactId)],
+);

@@ -1,0 +1,84 @@
+import { bigint, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import type { ConversationMode, ConversationStatus, Priority } from '../../../common/enums.ts';
+import { agents, categories, teams } from './agents.ts';
+import { contacts } from './contacts.ts';
+import { inboxes } from './inboxes.ts';
+import { createdAt, ts } from './_columns.ts';
+
+/** Structured ticket fields customers fill in. */
+export interface ConversationFields {
+  /** Exchange account id. */
+  uid?: string;
+  /** Order id the problem is about. */
+  orderId?: string;
+  /** On-chain transaction hash. */
+  txHash?: string;
+  /** Coin symbol (USDT, BTC …). */
+  coin?: string;
+  /** Network (TRC20, ERC20 …). */
+  network?: string;
+  /** Anything else an integration adds. */
+  [key: string]: string | undefined;
+}
+
+/** A conversation is a ticket: live chats and async tickets share one table. */
+export const conversations = pgTable(
+  'conversations',
+  {
+    /** Stable id. */
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** Human-facing ticket number (#10001 …). */
+    number: bigint('number', { mode: 'number' }).notNull().generatedAlwaysAsIdentity({ startWith: 10001 }),
+    /** Channel instance it came through. */
+    inboxId: uuid('inbox_id').notNull().references(() => inboxes.id),
+    /** The customer. */
+    contactId: uuid('contact_id').notNull().references(() => contacts.id),
+    /** live (chat, phone) or async (ticket, email). */
+    mode: text('mode').$type<ConversationMode>().notNull().default('async'),
+    /** Lifecycle state. */
+    status: text('status').$type<ConversationStatus>().notNull().default('new'),
+    /** Urgency. */
+    priority: text('priority').$type<Priority>().notNull().default('normal'),
+    /** What it is about. */
+    categoryId: uuid('category_id').references(() => categories.id, { onDelete: 'set null' }),
+    /** Owning team. */
+    teamId: uuid('team_id').references(() => teams.id, { onDelete: 'set null' }),
+    /** Agent handling it. */
+    assigneeId: uuid('assignee_id').references(() => agents.id, { onDelete: 'set null' }),
+    /** Language of the conversation. */
+    language: text('language').notNull().default('en'),
+    /** Subject line or a summary of the first message. */
+    subject: text('subject').notNull().default(''),
+    /** Structured fields (UID, order id, tx hash, coin, network). */
+    fields: jsonb('fields').$type<ConversationFields>().notNull().default(sql`'{}'::jsonb`),
+    /** Free tags. */
+    tags: jsonb('tags').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    /** SLA: first agent reply due. */
+    firstResponseDueAt: ts('first_response_due_at'),
+    /** SLA: next agent reply due after a customer message. */
+    nextResponseDueAt: ts('next_response_due_at'),
+    /** SLA: resolution due. */
+    resolutionDueAt: ts('resolution_due_at'),
+    /** When an agent first replied publicly. */
+    firstResponseAt: ts('first_response_at'),
+    /** Last message of any kind, for sorting. */
+    lastMessageAt: ts('last_message_at').notNull().defaultNow(),
+    /** Highest message seq handed out; row lock makes seq gap-free. */
+    lastSeq: integer('last_seq').notNull().default(0),
+    /** Client-chosen key so a retried create returns the first conversation. */
+    idempotencyKey: text('idempotency_key'),
+    /** When solved, for auto-close. */
+    solvedAt: ts('solved_at'),
+    createdAt: createdAt(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('conversations_number_key').on(t.number),
+    index('conversations_contact_idx').on(t.contactId, t.lastMessageAt),
+    uniqueIndex('conversations_idempotency_key').on(t.idempotencyKey).where(sql`${t.idempotencyKey} is not null`),
+    index('conversations_assignee_status_idx').on(t.assigneeId, t.status),
+    index('conversations_team_status_idx').on(t.teamId, t.status),
+    index('conversations_status_last_idx').on(t.status, t.lastMessageAt),
+  ],
+);

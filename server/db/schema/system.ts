@@ -1,0 +1,35 @@
+import { jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { createdAt, ts } from './_columns.ts';
+
+/** Desk-wide settings (require 2FA, demo seeded …), one JSON value per key. */
+export const settings = pgTable('settings', {
+  /** Dotted name, e.g. security.require_totp. */
+  key: text('key').primaryKey(),
+  /** The value. */
+  value: jsonb('value').$type<unknown>().notNull(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+/** Every email we send, kept; without SMTP_OUTBOUND_URL it stays here for admins to read. */
+export const outboxEmails = pgTable('outbox_emails', {
+  /** Stable id; also the Message-ID's local part. */
+  id: uuid('id').primaryKey().defaultRandom(),
+  /** Recipient address. */
+  to: text('to').notNull(),
+  /** Subject line. */
+  subject: text('subject').notNull(),
+  /** Plain text body. */
+  text: text('text').notNull(),
+  /** Extra headers (In-Reply-To, References …). */
+  headers: jsonb('headers').$type<Record<string, string>>().notNull().default(sql`'{}'::jsonb`),
+  /** stored (no SMTP configured), queued, sent or failed. */
+  status: text('status').$type<'stored' | 'queued' | 'sent' | 'failed'>().notNull(),
+  /** Last delivery error. */
+  error: text('error'),
+  /** Conversation it belongs to, if any. */
+  conversationId: uuid('conversation_id'),
+  createdAt: createdAt(),
+  /** When the SMTP server accepted it. */
+  sentAt: ts('sent_at'),
+});

@@ -1,0 +1,89 @@
+import { and, desc, eq, gt, isNull } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { contacts, emailCodes } from '../../db/schema.ts';
+import { AppError } from '../../errors.ts';
+import { type Ctx, recordEvent } from '../context.ts';
+import { emailQueuer } from '../system/emailQueuer.ts';
+import { loginThrottleCheck, loginThrottleFail, loginThrottleReset } from './loginThrottle.ts';
+import { hashPassword, sha256, sixDigits, verifyPassword } from './secrets.ts';
+
+const CODE_MINUTES = 10;
+const CODE_ATTEMPTS = 5;
+
+/** A customer signs in with email and password. */
+export async function customerPasswordAuthenticator(db: Db, input: { email: string; password: string; ip?: string; now: Date }) {
+  const email = input.email.trim().toLowerCase();
+  await loginThrottleCheck(db, email, input.ip, input.now);
+  const [contact] = await db.select().from(contacts).where(eq(contacts.email, email)).limit(1);
+  if (!(await verifyPassword(contact?.passwordHash, input.password)) || !contact) {
+    await loginThrottleFail(db, email, input.ip, input.now);
+    throw new AppError('invalid_credentials', 'Wrong email or password');
+  }
+  await loginThrottleReset(db, email);
+  return contact;
+}
+
+/**
+ * Emails a one-time code. Says the same whether or not the address is known, so the form
+ * cannot be used to find out who is a customer.
+ */
+export async function customerCodeSender(ctx: Ctx, email: string, now: Date): Promise<void> {
+  const to = email.trim().toLowerCase();
+  const recent = await ctx.db
+    .select({ createdAt: emailCodes.createdAt })
+    .from(emailCodes)
+    .where(and(eq(emailCodes.email, to), gt(emailCodes.createdAt, new Date(now.getTime() - 60_000))))
+    .limit(1);
+  if (recent.length) throw new AppError('rate_limited', 'A code was sent less than a minute ago; check your inbox');
+  const code = sixDigits();
+  await ctx.db.insert(emailCodes).values({ email: to, codeHash: sha256(`${to}:${code}`), expiresAt: new Date(now.getTime() + CODE_MINUTES * 60_000) });
+  await emailQueuer(ctx, {
+    to,
+    subject: `Your Switchboard sign-in code: ${code}`,
+    text:
+      `Your sign-in code is ${code}. It expires in ${CODE_MINUTES} minutes.\n` +
+      `您的登录验证码是 ${code},${CODE_MINUTES} 分钟内有效。\n\n` +
+      'Support staff will never ask you for this code. 客服人员绝不会向您索要此验证码。',
+  });
+}
+
+/** Checks a code; a new address becomes a contact. Five wrong guesses kill the code. */
+export async function customerCodeVerifier(ctx: Ctx, input: { email: string; code: string; now: Date }) {
+  const email = input.email.trim().toLowerCase();
+  const [row] = await ctx.db
+    .select()
+    .from(emailCodes)
+    .where(and(eq(emailCodes.email, email), isNull(emailCodes.consumedAt), gt(emailCodes.expiresAt, input.now)))
+    .orderBy(desc(emailCodes.createdAt))
+    .limit(1);
+  if (!row || row.attempts >= CODE_ATTEMPTS) return { ok: false as const, reason: 'The code has expired; ask for a new one' };
+  if (row.codeHash !== sha256(`${email}:${input.code}`)) {
+    await ctx.db.update(emailCodes).set({ attempts: row.attempts + 1 }).where(eq(emailCodes.id, row.id));
+    return { ok: false as const, reason: 'Wrong code' };
+  }
+  await ctx.db.update(emailCodes).set({ consumedAt: input.now }).where(eq(emailCodes.id, row.id));
+  let [contact] = await ctx.db.select().from(contacts).where(eq(contacts.email, email)).limit(1);
+  if (!contact) {
+    [contact] = await ctx.db.insert(contacts).values({ email, name: email.split('@')[0] ?? '' }).returning();
+    await recordEvent(ctx, { type: 'contacts.create', subjectType: 'contact', subjectId: contact!.id, data: { via: 'email_code' } });
+  }
+  return { ok: true as const, contact: contact! };
+}
+
+/** A signed-in customer sets or changes their password and anti-phishing code. */
+export async function customerProfileUpdater(ctx: Ctx, input: { password?: string; antiPhishingCode?: string | null; name?: string }) {
+  if (ctx.actor.type !== 'contact') throw new AppError('forbidden', 'Only customers have a customer profile');
+  const set: Partial<typeof contacts.$inferInsert> = { updatedAt: new Date() };
+  if (input.password) set.passwordHash = await hashPassword(input.password);
+  if (input.antiPhishingCode !== undefined) set.antiPhishingCode = input.antiPhishingCode;
+  if (input.name !== undefined) set.name = input.name;
+  const [contact] = await ctx.db.update(contacts).set(set).where(eq(contacts.id, ctx.actor.id)).returning();
+  await recordEvent(ctx, {
+    type: 'contacts.update',
+    subjectType: 'contact',
+    subjectId: ctx.actor.id,
+    // Never the password or the code itself in the history.
+    data: { changed: Object.keys(input).filter((k) => (input as any)[k] !== undefined) },
+  });
+  return contact!;
+}

@@ -1,0 +1,51 @@
+import { asc, eq } from 'drizzle-orm';
+import type { z } from 'zod';
+import type { ChannelKind } from '../../../common/enums.ts';
+import type { InboxCreate, InboxUpdate } from '../../../common/schemas.ts';
+import type { Db } from '../../db/client.ts';
+import { inboxes } from '../../db/schema.ts';
+import { notFound } from '../../errors.ts';
+import { requireAdmin, requireStaff } from '../auth/policy.ts';
+import { type Ctx, diff, recordEvent } from '../context.ts';
+
+export async function inboxLister(ctx: Ctx) {
+  requireStaff(ctx.actor);
+  return ctx.db.select().from(inboxes).orderBy(asc(inboxes.createdAt));
+}
+
+export async function inboxGetter(ctx: Ctx, id: string) {
+  requireStaff(ctx.actor);
+  const [row] = await ctx.db.select().from(inboxes).where(eq(inboxes.id, id));
+  if (!row) throw notFound('Inbox');
+  return row;
+}
+
+export async function inboxCreator(ctx: Ctx, input: z.output<typeof InboxCreate>) {
+  requireAdmin(ctx.actor);
+  const [row] = await ctx.db.insert(inboxes).values(input).returning();
+  // Settings hold credentials: the history records that they changed, not their values.
+  await recordEvent(ctx, { type: 'inboxes.create', subjectType: 'inbox', subjectId: row!.id, data: { kind: input.kind, name: input.name } });
+  return row!;
+}
+
+export async function inboxUpdater(ctx: Ctx, id: string, patch: z.output<typeof InboxUpdate>) {
+  requireAdmin(ctx.actor);
+  const before = await inboxGetter(ctx, id);
+  const [row] = await ctx.db.update(inboxes).set(patch).where(eq(inboxes.id, id)).returning();
+  const { settings, ...visible } = patch;
+  const change = diff(before as unknown as Record<string, unknown>, visible as Record<string, unknown>);
+  await recordEvent(ctx, { type: 'inboxes.update', subjectType: 'inbox', subjectId: id, data: { ...change, ...(settings ? { settingsChanged: true } : {}) } });
+  return row!;
+}
+
+/**
+ * The default inbox of a kind (the API inbox for integrations, the web form for customers).
+ * Created on first use so every conversation always has an inbox.
+ */
+export async function defaultInbox(db: Db, kind: ChannelKind) {
+  const [row] = await db.select().from(inboxes).where(eq(inboxes.kind, kind)).orderBy(asc(inboxes.createdAt)).limit(1);
+  if (row) return row;
+  const names: Partial<Record<ChannelKind, string>> = { api: 'API', webform: 'Web form', webchat: 'Web chat' };
+  const [created] = await db.insert(inboxes).values({ kind, name: names[kind] ?? kind }).returning();
+  return created!;
+}

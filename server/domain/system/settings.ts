@@ -1,0 +1,51 @@
+import { eq, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { settings } from '../../db/schema.ts';
+import { type Ctx, diff, recordEvent } from '../context.ts';
+import { requireAdmin } from '../auth/policy.ts';
+
+/** Desk-wide settings and their defaults. */
+export interface DeskSettings {
+  /** Every agent must use TOTP two-factor. */
+  requireTotp: boolean;
+}
+
+const DEFAULTS: DeskSettings = { requireTotp: false };
+const KEYS: Record<keyof DeskSettings, string> = { requireTotp: 'security.require_totp' };
+
+/** Reads all settings (defaults filled in). */
+export async function settingsReader(db: Db): Promise<DeskSettings> {
+  const rows = await db.select().from(settings);
+  const byKey = new Map(rows.map((r) => [r.key, r.value]));
+  const out = { ...DEFAULTS };
+  for (const [name, key] of Object.entries(KEYS) as [keyof DeskSettings, string][]) {
+    if (byKey.has(key)) (out as any)[name] = byKey.get(key);
+  }
+  return out;
+}
+
+/** An admin changes settings; the change is audited. */
+export async function settingsUpdater(ctx: Ctx, patch: Partial<DeskSettings>): Promise<DeskSettings> {
+  requireAdmin(ctx.actor);
+  const before = await settingsReader(ctx.db);
+  for (const [name, value] of Object.entries(patch) as [keyof DeskSettings, unknown][]) {
+    if (value === undefined) continue;
+    await ctx.db
+      .insert(settings)
+      .values({ key: KEYS[name], value })
+      .onConflictDoUpdate({ target: settings.key, set: { value: sql`excluded.value`, updatedAt: sql`now()` } });
+  }
+  const change = diff(before as unknown as Record<string, unknown>, patch);
+  if (Object.keys(change.after).length) await recordEvent(ctx, { type: 'settings.update', subjectType: 'settings', subjectId: 'desk', data: change });
+  return { ...before, ...patch };
+}
+
+/** Internal flags (demo seeded …) that are not user settings. */
+export async function flagRead(db: Db, key: string): Promise<unknown> {
+  const [row] = await db.select().from(settings).where(eq(settings.key, key));
+  return row?.value;
+}
+
+export async function flagWrite(db: Db, key: string, value: unknown): Promise<void> {
+  await db.insert(settings).values({ key, value }).onConflictDoUpdate({ target: settings.key, set: { value: sql`excluded.value`, updatedAt: sql`now()` } });
+}

@@ -1,0 +1,35 @@
+import PgBoss from 'pg-boss';
+import { sql } from 'drizzle-orm';
+import type { Database, Db } from '../db/client.ts';
+
+/** Durable job queue names. One worker module per name under server/jobs/. */
+export const QUEUES = {
+  emailDelivery: 'email.deliver',
+} as const;
+
+/** pg-boss on our own database: PGlite through its `db` option, PostgreSQL with its own pool. */
+export async function startBoss(database: Database, databaseUrl: string | undefined, onError: (err: unknown) => void): Promise<PgBoss> {
+  const boss =
+    database.kind === 'postgres' && databaseUrl
+      ? new PgBoss({ connectionString: databaseUrl, max: 4 })
+      : new PgBoss({ db: { executeSql: (text: string, values: unknown[]) => database.query(text, values) } as any });
+  boss.on('error', onError);
+  await boss.start();
+  for (const name of Object.values(QUEUES)) await boss.createQueue(name);
+  return boss;
+}
+
+/**
+ * pg-boss executor bound to a drizzle transaction, so a job is enqueued only if the
+ * transaction commits (and, on PGlite, without waiting on the connection the transaction holds).
+ */
+export function txExecutor(db: Db) {
+  return {
+    async executeSql(text: string, values: unknown[] = []) {
+      const parts = text.split(/\$(\d+)/);
+      const query = sql.join(parts.map((part, i) => (i % 2 === 1 ? sql`${values[Number(part) - 1]}` : sql.raw(part))));
+      const result: any = await db.execute(query);
+      return { rows: result.rows ?? result };
+    },
+  };
+}

@@ -1,0 +1,82 @@
+import pino from 'pino';
+import { type Database, migrateDatabase, openDatabase } from './db/client.ts';
+import { DEMO_LOGINS, seedDemo } from './db/seed.ts';
+import { buildApp } from './app.ts';
+import type { Services } from './domain/context.ts';
+import { flagRead } from './domain/system/settings.ts';
+import type { Env } from './env.ts';
+import { startBoss } from './jobs/boss.ts';
+import { startEmailDelivery } from './jobs/emailDelivery.ts';
+import { createLocalBus, createRedisBus } from './realtime/bus.ts';
+
+/** Never log secrets: cookies, tokens, passwords. */
+export const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.token', '*.totp'];
+
+export function createLogger(env: Env) {
+  return pino({ level: env.LOG_LEVEL, redact: REDACT });
+}
+
+/**
+ * Opens and migrates the database, and seeds the demo the first time any command touches it
+ * (unless SEED_DEMO=0). Every CLI command goes through here.
+ */
+export async function prepareDatabase(env: Env): Promise<{ database: Database; seededNow: boolean }> {
+  const database = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.DATABASE_URL ? undefined : env.dataDir });
+  try {
+    await migrateDatabase(database);
+    const services = offlineServices(env, database);
+    const seededNow = env.SEED_DEMO === '1' ? await seedDemo(services) : false;
+    return { database, seededNow };
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+}
+
+/** Services for CLI commands: no queue workers, no other processes to tell. */
+export function offlineServices(env: Env, database: Database): Services {
+  return { env, database, bus: createLocalBus(), boss: null, clock: () => new Date() };
+}
+
+export interface RunningServer {
+  url: string;
+  services: Services;
+  close(): Promise<void>;
+}
+
+/** Starts everything one process runs: HTTP + API, job workers, event bus. */
+export async function startServer(env: Env): Promise<RunningServer> {
+  const log = createLogger(env);
+  const { database } = await prepareDatabase(env);
+  const onError = (err: unknown) => log.error({ err }, 'background error');
+  const bus = env.REDIS_URL ? await createRedisBus(env.REDIS_URL, onError) : createLocalBus(onError);
+  const boss = await startBoss(database, env.DATABASE_URL, onError);
+  const services: Services = { env, database, bus, boss, clock: () => new Date() };
+  await startEmailDelivery(services, boss);
+
+  const app = await buildApp(services, { logger: { level: env.LOG_LEVEL, redact: REDACT } });
+  await app.listen({ port: env.PORT, host: env.HOST });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : env.PORT;
+  const url = `http://localhost:${port}`;
+
+  if (await flagRead(database.db, 'demo.seeded')) {
+    // Printed plainly (not as a log line) so a person starting the demo can read it.
+    const lines = DEMO_LOGINS.map((l) => `    ${l.role.padEnd(11)} ${l.email.padEnd(32)} ${l.password}`);
+    console.log(`\nSwitchboard demo desk: ${url}/agent\n  Demo logins (demo only — change or remove them before real use):\n${lines.join('\n')}\n`);
+  }
+  log.info(`Switchboard listening on ${url} (database: ${database.kind}${env.REDIS_URL ? ', redis' : ''})`);
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    services,
+    close: () =>
+      (closing ??= (async () => {
+        await app.close();
+        await boss.stop({ graceful: true, wait: true, timeout: 5_000 }).catch(() => {});
+        await bus.close();
+        await database.close();
+      })()),
+  };
+}

@@ -1,0 +1,86 @@
+
+import {
+  ConversationCreate,
+  ConversationListQuery,
+  ConversationOut,
+  ConversationUpdate,
+  EventOut,
+  MessageCreate,
+  MessageListQuery,
+  MessageOut,
+  Page,
+} from '../../../../common/schemas.ts';
+import { conversationCreator } from '../../../domain/conversations/conversationCreator.ts';
+import { conversationGetter, conversationLister } from '../../../domain/conversations/conversationReader.ts';
+import { conversationUpdater } from '../../../domain/conversations/conversationUpdater.ts';
+import { messageCreator } from '../../../domain/conversations/messageCreator.ts';
+import { conversationEventLister, messageLister } from '../../../domain/conversations/timelineReader.ts';
+import { presentConversation, presentEvent, presentMessage } from '../present.ts';
+import { type Api, type RouteOptions, IdParams, Items, errors, run } from '../run.ts';
+
+const tags = ['conversations'];
+
+export async function conversationRoutes(app: Api, { services }: RouteOptions) {
+  app.get(
+    '/conversations',
+    { schema: { tags, summary: 'List conversations (tickets and chats) the caller may see', querystring: ConversationListQuery, response: { 200: Page(ConversationOut), ...errors(400, 401) } } },
+    async (req) => {
+      const page = await run(services, req, (ctx) => conversationLister(ctx, req.query));
+      return { items: page.items.map(presentConversation), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.post(
+    '/conversations',
+    {
+      schema: {
+        tags,
+        summary: 'Open a conversation with its first message',
+        description: 'Customers open their own; staff and tokens give contactId or contact.email. The same idempotencyKey twice returns the first conversation (200 instead of 201).',
+        body: ConversationCreate,
+        response: { 201: ConversationOut, 200: ConversationOut, ...errors(400, 401, 403, 404, 409) },
+      },
+    },
+    async (req, reply) => {
+      const result = await run(services, req, (ctx) => conversationCreator(ctx, req.body));
+      return reply.code(result.created ? 201 : 200).send(presentConversation(result.conversation));
+    },
+  );
+
+  app.get('/conversations/:id', { schema: { tags, summary: 'One conversation', params: IdParams, response: { 200: ConversationOut, ...errors(401, 404) } } }, async (req) =>
+    presentConversation(await run(services, req, (ctx) => conversationGetter(ctx, req.params.id))),
+  );
+
+  app.patch(
+    '/conversations/:id',
+    { schema: { tags, summary: 'Change status, priority, assignee, team, category, subject, fields or tags', params: IdParams, body: ConversationUpdate, response: { 200: ConversationOut, ...errors(400, 401, 403, 404, 409) } } },
+    async (req) => presentConversation(await run(services, req, (ctx) => conversationUpdater(ctx, req.params.id, req.body))),
+  );
+
+  app.get(
+    '/conversations/:id/messages',
+    { schema: { tags, summary: 'Messages after a seq (catch-up); customers never see private notes', params: IdParams, querystring: MessageListQuery, response: { 200: Items(MessageOut), ...errors(400, 401, 404) } } },
+    async (req) => ({ items: (await run(services, req, (ctx) => messageLister(ctx, req.params.id, req.query))).map(presentMessage) }),
+  );
+
+  for (const [path, visibility, summary] of [
+    ['messages', 'public', 'Reply (staff) or write (the customer); the same idempotencyKey twice stores one message'],
+    ['notes', 'private', 'Add a private note, never shown to the customer'],
+  ] as const) {
+    app.post(
+      `/conversations/:id/${path}`,
+      { schema: { tags, summary, params: IdParams, body: MessageCreate, response: { 201: MessageOut, 200: MessageOut, ...errors(400, 401, 403, 404, 409) } } },
+      async (req, reply) => {
+        const result = await run(services, req, (ctx) => messageCreator(ctx, req.params.id, { ...req.body, visibility }));
+        return reply.code(result.created ? 201 : 200).send(presentMessage({ ...result.message, authorName: req.actor?.type === 'agent' ? req.actor.name : null }));
+      },
+    );
+  }
+
+  app.get(
+    '/conversations/:id/events',
+    { schema: { tags, summary: 'History of the conversation: every change with who, when, before → after', params: IdParams, response: { 200: Items(EventOut), ...errors(401, 404) } } },
+    async (req) => ({ items: (await run(services, req, (ctx) => conversationEventLister(ctx, req.params.id))).map(presentEvent) }),
+  );
+}
+

@@ -1,0 +1,145 @@
+import type { AgentWithLinks } from '../../domain/directory/agents.ts';
+import type { TeamWithMembers } from '../../domain/directory/teams.ts';
+import type { ContactWithIdentities } from '../../domain/contacts/contacts.ts';
+import type { ConversationView } from '../../domain/conversations/conversationReader.ts';
+import type { inboxes, apiTokens, categories, skills, attachments, events } from '../../db/schema.ts';
+import type { MessageRow } from '../../domain/conversations/messageCreator.ts';
+
+/** Database rows → API shapes. Only the fields named here ever leave the server. */
+
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
+export const presentAgent = (a: AgentWithLinks) => ({
+  id: a.id,
+  email: a.email,
+  name: a.name,
+  role: a.role,
+  languages: a.languages,
+  status: a.status,
+  capacity: a.capacity,
+  disabled: a.disabled,
+  totpEnabled: a.totpEnabled,
+  locale: a.locale,
+  teamIds: a.teamIds,
+  skillIds: a.skillIds,
+  createdAt: a.createdAt.toISOString(),
+});
+
+export const presentTeam = (t: TeamWithMembers) => ({
+  id: t.id,
+  slug: t.slug,
+  name: t.name,
+  description: t.description,
+  memberIds: t.memberIds,
+  supervisorIds: t.supervisorIds,
+  createdAt: t.createdAt.toISOString(),
+});
+
+export const presentSkill = (s: typeof skills.$inferSelect) => ({ id: s.id, slug: s.slug, name: s.name });
+
+export const presentCategory = (c: typeof categories.$inferSelect) => ({
+  id: c.id,
+  slug: c.slug,
+  name: c.name,
+  teamId: c.teamId,
+  skillId: c.skillId,
+  urgent: c.urgent,
+  position: c.position,
+});
+
+export const presentContact = (c: ContactWithIdentities) => ({
+  id: c.id,
+  name: c.name,
+  email: c.email,
+  phone: c.phone,
+  uid: c.uid,
+  language: c.language,
+  vipTier: c.vipTier,
+  identities: c.identities,
+  createdAt: c.createdAt.toISOString(),
+});
+
+/** Settings carry channel credentials: only admins get them. */
+export const presentInbox = (i: typeof inboxes.$inferSelect, withSettings: boolean) => ({
+  id: i.id,
+  kind: i.kind,
+  name: i.name,
+  enabled: i.enabled,
+  ...(withSettings ? { settings: i.settings } : {}),
+  createdAt: i.createdAt.toISOString(),
+});
+
+export const presentConversation = (c: ConversationView) => ({
+  id: c.id,
+  number: c.number,
+  inboxId: c.inboxId,
+  channel: c.channel,
+  contactId: c.contactId,
+  contact: c.contact,
+  mode: c.mode,
+  status: c.status,
+  priority: c.priority,
+  categoryId: c.categoryId,
+  teamId: c.teamId,
+  assigneeId: c.assigneeId,
+  language: c.language,
+  subject: c.subject,
+  fields: Object.fromEntries(Object.entries(c.fields).filter(([, v]) => typeof v === 'string')) as Record<string, string>,
+  tags: c.tags,
+  firstResponseDueAt: iso(c.firstResponseDueAt),
+  nextResponseDueAt: iso(c.nextResponseDueAt),
+  resolutionDueAt: iso(c.resolutionDueAt),
+  firstResponseAt: iso(c.firstResponseAt),
+  lastMessageAt: c.lastMessageAt.toISOString(),
+  lastSeq: c.lastSeq,
+  createdAt: c.createdAt.toISOString(),
+  updatedAt: c.updatedAt.toISOString(),
+});
+
+export const presentMessage = (
+  m: MessageRow & { authorName?: string | null; attachments?: (typeof attachments.$inferSelect)[] },
+) => ({
+  id: m.id,
+  conversationId: m.conversationId,
+  seq: m.seq,
+  direction: m.direction,
+  visibility: m.visibility,
+  contentType: m.contentType,
+  body: m.body,
+  authorType: m.authorType,
+  authorId: m.authorId,
+  authorName: m.authorName ?? null,
+  externalId: m.externalId,
+  attachments: (m.attachments ?? []).map((f) => ({
+    id: f.id,
+    filename: f.filename,
+    contentType: f.contentType,
+    size: f.size,
+    url: `/api/v1/attachments/${f.id}`,
+  })),
+  createdAt: m.createdAt.toISOString(),
+});
+
+export const presentEvent = (e: typeof events.$inferSelect & { actorName?: string | null }) => ({
+  id: e.id,
+  type: e.type,
+  actorType: e.actorType,
+  actorId: e.actorId,
+  actorName: e.actorName ?? null,
+  subjectType: e.subjectType,
+  subjectId: e.subjectId,
+  conversationId: e.conversationId,
+  data: e.data,
+  ip: e.ip,
+  createdAt: e.createdAt.toISOString(),
+});
+
+export const presentToken = (t: typeof apiTokens.$inferSelect) => ({
+  id: t.id,
+  name: t.name,
+  prefix: t.prefix,
+  role: t.role,
+  lastUsedAt: iso(t.lastUsedAt),
+  revokedAt: iso(t.revokedAt),
+  createdAt: t.createdAt.toISOString(),
+});

@@ -1,0 +1,28 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ErrorBody } from '../../../common/schemas.ts';
+import { type Actor, type Ctx, type Services, transact } from '../../domain/context.ts';
+import { actorOf } from '../authenticate.ts';
+
+/** Runs one domain call in a transaction as the request's caller (401 if anonymous). */
+export function run<T>(services: Services, req: FastifyRequest, fn: (ctx: Ctx) => Promise<T>): Promise<T> {
+  return transact(services, actorOf(req), fn, req.ip);
+}
+
+/** The same for routes open to anonymous visitors (they act as an anonymous contact-less caller). */
+export function runPublic<T>(services: Services, req: FastifyRequest, actor: Actor, fn: (ctx: Ctx) => Promise<T>): Promise<T> {
+  return transact(services, actor, fn, req.ip);
+}
+
+export type Api = FastifyInstance<any, any, any, any, ZodTypeProvider>;
+export type RouteOptions = { services: Services };
+
+export const IdParams = z.object({ id: z.uuid() });
+export const NoContent = z.null().describe('No content');
+
+/** The error responses every route can give, for the OpenAPI document. */
+export const errors = (...codes: (400 | 401 | 403 | 404 | 409 | 413 | 423 | 429)[]) =>
+  Object.fromEntries(codes.map((c) => [c, ErrorBody])) as Record<number, typeof ErrorBody>;
+
+export const Items = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
