@@ -1,6 +1,3 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { TOKEN_ROLES } from '../common/enums.ts';
@@ -11,6 +8,7 @@ import { seedDemo } from './db/seed.ts';
 import { AppError } from './errors.ts';
 import { loadEnv } from './env.ts';
 import { offlineServices, prepareDatabase, startServer } from './main.ts';
+import { buildWebIfStale } from './webBuild.ts';
 
 const USAGE = `Usage: switchboard <command> [options]
 
@@ -23,24 +21,6 @@ Commands:
 
 Configuration comes from the environment: PORT, HOST, DATA_DIR, DATABASE_URL, REDIS_URL,
 SMTP_PORT, SMTP_OUTBOUND_URL, PUBLIC_URL, SEED_DEMO (see README).`;
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-
-/** Builds the web app when dist is missing or older than any source file. */
-async function buildWebIfStale() {
-  const index = join(ROOT, 'dist/web/index.html');
-  const builtAt = existsSync(index) ? statSync(index).mtimeMs : 0;
-  const newest = (dir: string): number =>
-    readdirSync(dir, { withFileTypes: true }).reduce((max, e) => {
-      const p = join(dir, e.name);
-      return Math.max(max, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-    }, 0);
-  const sources = Math.max(newest(join(ROOT, 'web')), newest(join(ROOT, 'common')));
-  if (builtAt > sources) return;
-  console.log('Building the web app …');
-  const { build } = await import('vite');
-  await build({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn' });
-}
 
 async function main(argv: string[]) {
   const [command, ...rest] = argv;

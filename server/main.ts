@@ -65,7 +65,7 @@ export async function startServer(env: Env): Promise<RunningServer> {
     const lines = DEMO_LOGINS.map((l) => `    ${l.role.padEnd(11)} ${l.email.padEnd(32)} ${l.password}`);
     console.log(`\nSwitchboard demo desk: ${url}/agent\n  Demo logins (demo only — change or remove them before real use):\n${lines.join('\n')}\n`);
   }
-  log.info(`Switchboard listening on ${url} (database: ${database.kind}${env.REDIS_URL ? ', redis' : ''})`);
+  console.log(`Switchboard listening on ${url} (database: ${database.kind}${env.REDIS_URL ? ', redis' : ''})`);
 
   let closing: Promise<void> | null = null;
   return {

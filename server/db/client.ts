@@ -27,6 +27,8 @@ export interface Database {
   exclusive<T>(key: number, fn: () => Promise<T>): Promise<T>;
   /** Closes the connection(s) and releases the data directory. */
   close(): Promise<void>;
+  /** PGlite only: a dump of the whole database (tests clone a migrated template from it). */
+  dump?: () => Promise<Blob>;
 }
 
 const MIGRATIONS = fileURLToPath(new URL('./migrations', import.meta.url));
@@ -38,15 +40,17 @@ export interface OpenOptions {
   dataDir?: string;
   /** Pool size for PostgreSQL. */
   poolSize?: number;
+  /** An in-memory PGlite starts from this dump (tests start from a migrated template). */
+  loadDataDir?: Blob;
 }
 
 /** Opens the database without migrating it. */
 export async function openDatabase(options: OpenOptions): Promise<Database> {
   if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 10);
-  return openPglite(options.dataDir);
+  return openPglite(options.dataDir, options.loadDataDir);
 }
 
-async function openPglite(dataDir: string | undefined): Promise<Database> {
+async function openPglite(dataDir: string | undefined, loadDataDir?: Blob): Promise<Database> {
   let release = () => {};
   let pglite: PGlite;
   if (dataDir) {
@@ -59,7 +63,7 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
       throw err;
     }
   } else {
-    pglite = await PGlite.create();
+    pglite = await PGlite.create(loadDataDir ? { loadDataDir } : {});
   }
   const db = drizzlePglite(pglite, { schema }) as unknown as Db;
   return {
@@ -77,6 +81,7 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
       await pglite.close();
       release();
     },
+    dump: () => pglite.dumpDataDir('none'),
   };
 }
 

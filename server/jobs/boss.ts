@@ -27,9 +27,16 @@ export function txExecutor(db: Db) {
   return {
     async executeSql(text: string, values: unknown[] = []) {
       const parts = text.split(/\$(\d+)/);
-      const query = sql.join(parts.map((part, i) => (i % 2 === 1 ? sql`${values[Number(part) - 1]}` : sql.raw(part))));
+      const query = sql.join(parts.map((part, i) => (i % 2 === 1 ? sql.param(toParam(values[Number(part) - 1])) : sql.raw(part))));
       const result: any = await db.execute(query);
       return { rows: result.rows ?? result };
     },
   };
+}
+
+/** pg-boss relies on node-postgres conventions: undefined is NULL and objects travel as JSON. */
+function toParam(value: unknown): unknown {
+  if (value === undefined) return null;
+  if (value !== null && typeof value === 'object' && !(value instanceof Date) && !Buffer.isBuffer(value)) return JSON.stringify(value);
+  return value;
 }

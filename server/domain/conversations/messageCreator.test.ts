@@ -1,0 +1,102 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { events, messages } from '../../db/schema.ts';
+import { DB_KINDS } from '../../../test/helpers/db.ts';
+import { asSystem, createTestApp, makeAgent, makeContact, type TestApp } from '../../../test/helpers/app.ts';
+import { transact } from '../context.ts';
+import { conversationCreator } from './conversationCreator.ts';
+import { messageCreator } from './messageCreator.ts';
+
+describe.each(DB_KINDS)('messageCreator on %s', (kind) => {
+  let t: TestApp;
+  beforeEach(async () => {
+    t = await createTestApp(kind);
+  });
+  afterEach(async () => {
+    await t.close();
+  });
+
+  async function openTicket() {
+    const contact = await makeContact(t);
+    const { conversation } = await transact(t.services, { type: 'contact', id: contact.id }, (ctx) =>
+      conversationCreator(ctx, { subject: 'USDT 充值未到账', body: '我的充值还没到', mode: 'async', language: 'zh-CN', fields: { coin: 'USDT' }, tags: [] }),
+    );
+    return { contact, conversation };
+  }
+
+  it('stores one message for the same idempotency key sent twice', async () => {
+    const { contact, conversation } = await openTicket();
+    const customer = { type: 'contact' as const, id: contact.id };
+    const first = await transact(t.services, customer, (ctx) => messageCreator(ctx, conversation.id, { body: 'hello', idempotencyKey: 'key-12345678' }));
+    const again = await transact(t.services, customer, (ctx) => messageCreator(ctx, conversation.id, { body: 'hello', idempotencyKey: 'key-12345678' }));
+    expect(first.created).toBe(true);
+    expect(again.created).toBe(false);
+    expect(again.message.id).toBe(first.message.id);
+    const rows = await t.services.database.db.select().from(messages).where(eq(messages.conversationId, conversation.id));
+    expect(rows.map((r) => r.seq)).toEqual([1, 2]);
+  });
+
+  it('stores a re-delivered channel message (same externalId) once', async () => {
+    const { conversation } = await openTicket();
+    const deliver = () => asSystem(t, (ctx) => messageCreator(ctx, conversation.id, { body: 'from telegram', externalId: 'tg-42', onBehalfOfContact: true }));
+    const a = await deliver();
+    const b = await deliver();
+    expect(b.created).toBe(false);
+    expect(b.message.id).toBe(a.message.id);
+    expect(a.message.direction).toBe('in');
+  });
+
+  it('hands out gap-free seq numbers under concurrent writers', async () => {
+    const { contact, conversation } = await openTicket();
+    const customer = { type: 'contact' as const, id: contact.id };
+    await Promise.all(Array.from({ length: 12 }, (_, i) => transact(t.services, customer, (ctx) => messageCreator(ctx, conversation.id, { body: `m${i}` }))));
+    const rows = await t.services.database.db.select({ seq: messages.seq }).from(messages).where(eq(messages.conversationId, conversation.id));
+    expect(rows.map((r) => r.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
+  });
+
+  it('writes a messages.create event in the same transaction, and nothing when the transaction fails', async () => {
+    const { contact, conversation } = await openTicket();
+    const customer = { type: 'contact' as const, id: contact.id };
+    const before = await t.services.database.db.select().from(events).where(eq(events.conversationId, conversation.id));
+    await expect(
+      transact(t.services, customer, async (ctx) => {
+        await messageCreator(ctx, conversation.id, { body: 'will roll back' });
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    const afterFail = await t.services.database.db.select().from(events).where(eq(events.conversationId, conversation.id));
+    expect(afterFail).toHaveLength(before.length);
+    const { message } = await transact(t.services, customer, (ctx) => messageCreator(ctx, conversation.id, { body: 'kept' }));
+    const after = await t.services.database.db.select().from(events).where(eq(events.conversationId, conversation.id));
+    expect(after.filter((e) => e.type === 'messages.create' && e.subjectId === message.id)).toHaveLength(1);
+    expect(t.published.some((e) => e.subjectId === message.id)).toBe(true);
+    expect(t.published.some((e) => e.data.seq === 99)).toBe(false);
+  });
+
+  it('refuses private notes from customers and lets agents write them', async () => {
+    const { contact, conversation } = await openTicket();
+    await expect(
+      transact(t.services, { type: 'contact', id: contact.id }, (ctx) => messageCreator(ctx, conversation.id, { body: 'x', visibility: 'private' })),
+    ).rejects.toMatchObject({ code: 'forbidden' });
+    const agent = await makeAgent(t, { role: 'supervisor' });
+    const note = await transact(t.services, { type: 'agent', id: agent.id, role: 'supervisor', teamIds: [], name: agent.name }, (ctx) =>
+      messageCreator(ctx, conversation.id, { body: 'internal', visibility: 'private' }),
+    );
+    expect(note.message).toMatchObject({ direction: 'out', visibility: 'private', authorType: 'agent', authorId: agent.id });
+  });
+
+  it('reopens a solved ticket when the customer replies, and records the change', async () => {
+    const { contact, conversation } = await openTicket();
+    const agent = await makeAgent(t, { role: 'admin' });
+    const actor = { type: 'agent' as const, id: agent.id, role: 'admin' as const, teamIds: [], name: agent.name };
+    const { conversationUpdater } = await import('./conversationUpdater.ts');
+    await transact(t.services, actor, (ctx) => conversationUpdater(ctx, conversation.id, { status: 'solved' }));
+    const { conversation: after } = await transact(t.services, { type: 'contact', id: contact.id }, (ctx) => messageCreator(ctx, conversation.id, { body: 'still broken' }));
+    expect(after.status).toBe('open');
+    const history = await t.services.database.db.select().from(events).where(eq(events.conversationId, conversation.id));
+    expect(history.filter((e) => e.type === 'conversations.update').map((e) => e.data)).toEqual([
+      { before: { status: 'new' }, after: { status: 'solved' } },
+      { before: { status: 'solved' }, after: { status: 'open' }, reason: 'customer_reply' },
+    ]);
+  });
+});
