@@ -8,6 +8,7 @@ import type { Env } from './env.ts';
 import { startBoss } from './jobs/boss.ts';
 import { startEmailDelivery } from './jobs/emailDelivery.ts';
 import { createLocalBus, createRedisBus } from './realtime/bus.ts';
+import { attachRealtime } from './realtime/socket.ts';
 
 /** Never log secrets: cookies, tokens, passwords. */
 export const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.token', '*.totp'];
@@ -55,6 +56,7 @@ export async function startServer(env: Env): Promise<RunningServer> {
   await startEmailDelivery(services, boss);
 
   const app = await buildApp(services, { logger: { level: env.LOG_LEVEL, redact: REDACT } });
+  const realtime = await attachRealtime(app.server, services);
   await app.listen({ port: env.PORT, host: env.HOST });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : env.PORT;
@@ -73,6 +75,7 @@ export async function startServer(env: Env): Promise<RunningServer> {
     services,
     close: () =>
       (closing ??= (async () => {
+        await realtime.close();
         await app.close();
         await boss.stop({ graceful: true, wait: true, timeout: 5_000 }).catch(() => {});
         await bus.close();

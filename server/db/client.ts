@@ -46,7 +46,7 @@ export interface OpenOptions {
 
 /** Opens the database without migrating it. */
 export async function openDatabase(options: OpenOptions): Promise<Database> {
-  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 10);
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 20);
   return openPglite(options.dataDir, options.loadDataDir);
 }
 

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
+import type { ActorType } from '../../common/enums.ts';
 
 /** A committed domain event as processors see it (a row of `events`). */
 export interface DomainEvent {
@@ -8,7 +9,7 @@ export interface DomainEvent {
   /** `<plural>.<verb>` */
   type: string;
   /** Who did it. */
-  actorType: string;
+  actorType: ActorType;
   /** Actor id (null for the system). */
   actorId: string | null;
   /** Kind of thing changed. */

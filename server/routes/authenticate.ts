@@ -53,7 +53,7 @@ export function registerAuthentication(app: FastifyInstance, services: Services)
   app.decorateRequest('mustEnrollTotp', false);
 
   app.addHook('onRequest', async (req: FastifyRequest, _reply: FastifyReply) => {
-    if (!req.url.startsWith('/api/') && !req.url.startsWith('/socket.io')) return;
+    if (!req.url.startsWith('/api/')) return;
     const { db } = services.database;
     const now = services.clock();
     const header = req.headers.authorization;

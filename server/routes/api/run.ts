@@ -2,12 +2,15 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ErrorBody } from '../../../common/schemas.ts';
-import { type Actor, type Ctx, type Services, transact } from '../../domain/context.ts';
+import { type Actor, type Ctx, type Services, read, transact } from '../../domain/context.ts';
 import { actorOf } from '../authenticate.ts';
 
-/** Runs one domain call in a transaction as the request's caller (401 if anonymous). */
+/**
+ * Runs one domain call as the request's caller (401 if anonymous): in a transaction for
+ * anything that changes state, as a plain read for GET.
+ */
 export function run<T>(services: Services, req: FastifyRequest, fn: (ctx: Ctx) => Promise<T>): Promise<T> {
-  return transact(services, actorOf(req), fn, req.ip);
+  return req.method === 'GET' ? read(services, actorOf(req), fn, req.ip) : transact(services, actorOf(req), fn, req.ip);
 }
 
 /** The same for routes open to anonymous visitors (they act as an anonymous contact-less caller). */

@@ -1,0 +1,19 @@
+/**
+ * Socket.IO event names shared by the server and its clients (web app, widget, mobile apps).
+ * The protocol is described in docs/realtime.md.
+ */
+export const SOCKET_EVENTS = {
+  /** client → server, ack: join a conversation's room (access checked). */
+  conversationJoin: 'conversation:join',
+  /** client → server: leave it. */
+  conversationLeave: 'conversation:leave',
+  /** server → client: a message was added (customers receive public ones only). */
+  message: 'message',
+  /** server → client (staff): a change in a conversation's history. */
+  event: 'event',
+  /** server → client (staff): a conversation in your views changed; refetch it. */
+  conversationUpdated: 'conversation:updated',
+} as const;
+
+/** The ack every client → server event answers with. */
+export type SocketAck<T extends object = object> = ({ ok: true } & T) | { ok: false; error: { code: string; message: string } };

@@ -1,0 +1,167 @@
+import type { Server as HttpServer } from 'node:http';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { Redis } from 'ioredis';
+import { Server, type Socket } from 'socket.io';
+import { z } from 'zod';
+import { SOCKET_EVENTS, type SocketAck } from '../../common/realtime.ts';
+import { apiTokenResolver } from '../domain/auth/apiTokens.ts';
+import { isStaff } from '../domain/auth/policy.ts';
+import { agentActorLoader, contactActorLoader } from '../domain/auth/principals.ts';
+import { sessionFinder } from '../domain/auth/sessions.ts';
+import { type Actor, type Services, read } from '../domain/context.ts';
+import { conversationGetter, conversationLoader } from '../domain/conversations/conversationReader.ts';
+import { actorNames, messageLister } from '../domain/conversations/timelineReader.ts';
+import { AppError } from '../errors.ts';
+import { presentEvent, presentMessage } from '../routes/api/present.ts';
+import { SESSION_COOKIE } from '../routes/authenticate.ts';
+import type { DomainEvent } from './bus.ts';
+
+/** Rooms, named as STYLE.md says. */
+export const rooms = {
+  agent: (id: string) => `agent-${id}`,
+  team: (id: string) => `team-${id}`,
+  /** Staff who see every conversation (admins, supervisors, tokens). */
+  allConversations: 'staff-all',
+  /** Agents see conversations that have no team yet. */
+  unteamed: 'staff-unteamed',
+  conversationStaff: (id: string) => `conversation-${id}`,
+  conversationCustomer: (id: string) => `conversation-${id}-customer`,
+};
+
+const JoinPayload = z.object({ conversationId: z.uuid() });
+
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return decodeURIComponent(v.join('='));
+  }
+  return undefined;
+}
+
+/** Who is connecting: a session cookie (browser) or auth.token (apps and integrations). */
+async function authenticateSocket(services: Services, socket: Socket): Promise<Actor> {
+  const { db } = services.database;
+  const now = services.clock();
+  const token = socket.handshake.auth?.token;
+  if (typeof token === 'string' && token) {
+    const row = await apiTokenResolver(db, token, now);
+    if (!row) throw new AppError('unauthenticated', 'Invalid or revoked API token');
+    return { type: 'token', id: row.id, role: row.role };
+  }
+  // A cookie rides along with any page's request, so a cross-site page must not be able to open our socket.
+  const origin = socket.handshake.headers.origin;
+  const host = socket.handshake.headers.host;
+  if (origin && host && new URL(origin).host !== host && origin !== new URL(services.env.publicUrl).origin) {
+    throw new AppError('forbidden', 'Cross-site socket refused');
+  }
+  const secret = cookieValue(socket.handshake.headers.cookie, SESSION_COOKIE);
+  const session = secret ? await sessionFinder(db, secret, now) : null;
+  if (!session || session.mfaPending) throw new AppError('unauthenticated', 'Sign in first');
+  const loaded = session.principalType === 'agent' ? await agentActorLoader(db, session.principalId) : await contactActorLoader(db, session.principalId);
+  if (!loaded) throw new AppError('unauthenticated', 'Sign in first');
+  return loaded.actor;
+}
+
+const fail = (err: unknown): SocketAck => {
+  if (err instanceof AppError) return { ok: false, error: { code: err.code, message: err.message } };
+  if (err instanceof z.ZodError) return { ok: false, error: { code: 'validation_failed', message: err.issues[0]?.message ?? 'Invalid payload' } };
+  return { ok: false, error: { code: 'internal', message: 'Something went wrong on our side' } };
+};
+
+/**
+ * Real time over Socket.IO: authenticated connections, rooms per agent, team and conversation,
+ * and a processor that turns committed domain events into pushes. Every process receives every
+ * event from the bus, so each pushes only to its own sockets (io.local); the Redis adapter, when
+ * configured, lets processes see each other's sockets.
+ */
+export async function attachRealtime(server: HttpServer, services: Services): Promise<{ io: Server; close(): Promise<void> }> {
+  const io = new Server(server, { path: '/socket.io', serveClient: false, connectionStateRecovery: undefined });
+  let redis: Redis[] = [];
+  if (services.env.REDIS_URL) {
+    const pub = new Redis(services.env.REDIS_URL);
+    const sub = pub.duplicate();
+    redis = [pub, sub];
+    io.adapter(createAdapter(pub, sub));
+  }
+
+  io.use((socket, next) => {
+    authenticateSocket(services, socket)
+      .then((actor) => {
+        socket.data.actor = actor;
+        next();
+      })
+      .catch((err: unknown) => {
+        const e = err instanceof AppError ? err : new AppError('unauthenticated', 'Sign in first');
+        next(Object.assign(new Error(e.message), { data: { code: e.code } }));
+      });
+  });
+
+  io.on('connection', (socket) => {
+    const actor = socket.data.actor as Actor;
+    if (actor.type === 'agent') {
+      void socket.join(rooms.agent(actor.id));
+      for (const t of actor.teamIds) void socket.join(rooms.team(t));
+      void socket.join(actor.role === 'agent' ? rooms.unteamed : rooms.allConversations);
+    } else if (isStaff(actor)) {
+      void socket.join(rooms.allConversations);
+    }
+
+    socket.on(SOCKET_EVENTS.conversationJoin, async (payload: unknown, ack?: (a: SocketAck<{ lastSeq: number }>) => void) => {
+      try {
+        const { conversationId } = JoinPayload.parse(payload);
+        const conversation = await read(services, actor, (ctx) => conversationGetter(ctx, conversationId));
+        await socket.join(isStaff(actor) ? rooms.conversationStaff(conversationId) : rooms.conversationCustomer(conversationId));
+        ack?.({ ok: true, lastSeq: conversation.lastSeq });
+      } catch (err) {
+        ack?.(fail(err) as SocketAck<{ lastSeq: number }>);
+      }
+    });
+    socket.on(SOCKET_EVENTS.conversationLeave, async (payload: unknown, ack?: (a: SocketAck) => void) => {
+      const parsed = JoinPayload.safeParse(payload);
+      if (!parsed.success) return ack?.(fail(parsed.error));
+      await socket.leave(rooms.conversationStaff(parsed.data.conversationId));
+      await socket.leave(rooms.conversationCustomer(parsed.data.conversationId));
+      ack?.({ ok: true });
+    });
+  });
+
+  const unsubscribe = services.bus.subscribe((event) => push(io, services, event));
+  return {
+    io,
+    async close() {
+      unsubscribe();
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      for (const r of redis) r.disconnect();
+    },
+  };
+}
+
+/** Turns one committed event into the pushes its audience should get. */
+async function push(io: Server, services: Services, event: DomainEvent): Promise<void> {
+  const conversationId = event.conversationId;
+  if (!conversationId) return;
+  const local = io.local;
+  const conversation = await conversationLoader(services.database.db, conversationId);
+  if (!conversation) return;
+
+  if (event.type === 'messages.create') {
+    const system: Actor = { type: 'system', id: null };
+    const seq = Number(event.data.seq);
+    const [message] = await read(services, system, (ctx) => messageLister(ctx, conversationId, { afterSeq: seq - 1, limit: 1 }));
+    if (message) {
+      const payload = presentMessage(message);
+      local.to(rooms.conversationStaff(conversationId)).emit(SOCKET_EVENTS.message, payload);
+      if (message.visibility === 'public') local.to(rooms.conversationCustomer(conversationId)).emit(SOCKET_EVENTS.message, payload);
+    }
+  } else {
+    const names = await actorNames(services.database.db, [{ type: event.actorType, id: event.actorId }]);
+    const actorName = event.actorId ? (names.get(event.actorId) ?? null) : null;
+    local.to(rooms.conversationStaff(conversationId)).emit(SOCKET_EVENTS.event, presentEvent({ ...event, actorName, createdAt: new Date(event.createdAt), ip: null }));
+  }
+
+  // Whoever has this conversation in a view hears that it changed.
+  const audience = [rooms.allConversations, conversation.teamId ? rooms.team(conversation.teamId) : rooms.unteamed];
+  if (conversation.assigneeId) audience.push(rooms.agent(conversation.assigneeId));
+  local.to(audience).emit(SOCKET_EVENTS.conversationUpdated, { id: conversationId, type: event.type, status: conversation.status, lastSeq: conversation.lastSeq });
+}
+

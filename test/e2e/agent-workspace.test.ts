@@ -1,0 +1,60 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasChromium, launchBrowser } from '../helpers/browser.ts';
+import { startServerProcess, type ServerProcess } from '../helpers/server.ts';
+
+const SHOTS = join(import.meta.dirname, '..', '..', 'test-results');
+
+describe.skipIf(!hasChromium)('agent workspace in Chromium', () => {
+  let server: ServerProcess;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    [server, browser] = await Promise.all([startServerProcess(), launchBrowser()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('an agent logs in, opens a seeded conversation, reads its timeline and replies', async () => {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 850 } });
+    await page.goto(`${server.url}/agent`);
+    // Not signed in: the app sends us to the login page.
+    await page.waitForURL(/\/login/);
+    await page.getByTestId('login-email').fill('zhang.min@switchboard.local');
+    await page.getByTestId('login-password').fill('switchboard-demo');
+    await page.getByTestId('login-submit').click();
+    await page.waitForURL(/\/agent/);
+
+    const row = page.getByTestId('conversation-row').filter({ hasText: 'Someone logged into my account' });
+    await row.first().waitFor();
+    await page.screenshot({ path: join(SHOTS, 'agent-inbox.png') });
+    await row.first().click();
+
+    await page.waitForURL(/\/agent\/conversations\/[0-9a-f-]{36}/);
+    await expect.poll(() => page.getByTestId('conversation-subject').textContent()).toContain('Someone logged into my account');
+    const timeline = page.getByTestId('timeline-message');
+    await expect.poll(() => timeline.count()).toBeGreaterThanOrEqual(3);
+    await expect.poll(() => page.getByText('Please freeze my account now!').count()).toBeGreaterThan(0);
+    // The private note is in the timeline for the agent.
+    await expect.poll(() => page.getByText('Escalating to security on-call').count()).toBeGreaterThan(0);
+
+    const reply = `Your account is frozen; reference ${Date.now()}`;
+    await page.getByTestId('composer-input').fill(reply);
+    await page.getByTestId('composer-send').click();
+    await expect.poll(() => page.getByText(reply).count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    await page.screenshot({ path: join(SHOTS, 'agent-conversation.png'), fullPage: true });
+
+    // The reply really reached the server: it is in the API's message list.
+    const cookies = await page.context().cookies();
+    const res = await fetch(`${server.url}/api/v1/conversations/${page.url().split('/').pop()}/messages`, {
+      headers: { cookie: cookies.map((c) => `${c.name}=${c.value}`).join('; ') },
+    });
+    const body = (await res.json()) as { items: { body: string; direction: string; authorName: string }[] };
+    expect(body.items.filter((m) => m.body === reply)).toEqual([expect.objectContaining({ direction: 'out', authorName: '张敏 Zhang Min' })]);
+  }, 120_000);
+});

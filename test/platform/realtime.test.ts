@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { io as connect, type Socket } from 'socket.io-client';
+import { SOCKET_EVENTS } from '../../common/realtime.ts';
+import { attachRealtime } from '../../server/realtime/socket.ts';
+import { DB_KINDS } from '../helpers/db.ts';
+import { createTestApp, loginAgent, loginContact, makeAgent, makeContact, type Session, type TestApp } from '../helpers/app.ts';
+
+describe.each(DB_KINDS)('real-time pushes on %s', (kind) => {
+  let t: TestApp;
+  let url: string;
+  let close: () => Promise<void>;
+  const sockets: Socket[] = [];
+
+  beforeAll(async () => {
+    t = await createTestApp(kind);
+    const realtime = await attachRealtime(t.app.server, t.services);
+    close = realtime.close;
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const address = t.app.server.address();
+    url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.disconnect();
+    await close();
+    await t.close();
+  });
+
+  const open = (session?: Session) =>
+    new Promise<Socket>((resolve, reject) => {
+      const socket = connect(url, { transports: ['websocket'], extraHeaders: session ? { cookie: session.cookie } : {}, reconnection: false });
+      sockets.push(socket);
+      socket.once('connect', () => resolve(socket));
+      socket.once('connect_error', reject);
+    });
+  /** The next push of a kind that matches (pushes of earlier changes may still be arriving). */
+  const next = <T>(socket: Socket, event: string, match: (payload: any) => boolean = () => true) =>
+    new Promise<T>((resolve) => {
+      const handler = (payload: any) => {
+        if (!match(payload)) return;
+        socket.off(event, handler);
+        resolve(payload);
+      };
+      socket.on(event, handler);
+    });
+
+  it('refuses a connection without a session', async () => {
+    await expect(open()).rejects.toMatchObject({ message: 'Sign in first' });
+  });
+
+  it('pushes replies to the customer and notes only to staff; nobody joins a conversation that is not theirs', async () => {
+    const admin = await makeAgent(t, { role: 'admin' });
+    const customerRow = await makeContact(t);
+    const otherRow = await makeContact(t);
+    const [agentSession, customer, other] = await Promise.all([loginAgent(t, admin.email), loginContact(t, customerRow.email!), loginContact(t, otherRow.email!)]);
+    const created = await customer.request('POST', '/api/v1/conversations', { subject: 'Withdrawal stuck', body: 'My USDT withdrawal is pending' });
+    const conversationId = created.json().id as string;
+
+    const [agentSocket, customerSocket, otherSocket] = await Promise.all([open(agentSession), open(customer), open(other)]);
+    expect(await agentSocket.emitWithAck(SOCKET_EVENTS.conversationJoin, { conversationId })).toEqual({ ok: true, lastSeq: 1 });
+    expect(await customerSocket.emitWithAck(SOCKET_EVENTS.conversationJoin, { conversationId })).toEqual({ ok: true, lastSeq: 1 });
+    expect(await otherSocket.emitWithAck(SOCKET_EVENTS.conversationJoin, { conversationId })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await otherSocket.emitWithAck(SOCKET_EVENTS.conversationJoin, { conversationId: 'nope' })).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+
+    const customerGot: { body: string; visibility: string }[] = [];
+    const otherGot: unknown[] = [];
+    customerSocket.on(SOCKET_EVENTS.message, (m) => customerGot.push(m));
+    otherSocket.on(SOCKET_EVENTS.message, (m) => otherGot.push(m));
+
+    const noteSeen = next<{ body: string; visibility: string }>(agentSocket, SOCKET_EVENTS.message);
+    await agentSession.request('POST', `/api/v1/conversations/${conversationId}/notes`, { body: 'internal: check risk flags' });
+    expect(await noteSeen).toMatchObject({ body: 'internal: check risk flags', visibility: 'private', seq: 2 });
+
+    const replySeen = next<{ body: string }>(customerSocket, SOCKET_EVENTS.message);
+    const updated = next<{ id: string; status: string }>(agentSocket, SOCKET_EVENTS.conversationUpdated);
+    await agentSession.request('POST', `/api/v1/conversations/${conversationId}/messages`, { body: 'We are on it' });
+    expect(await replySeen).toMatchObject({ body: 'We are on it', visibility: 'public', direction: 'out', seq: 3 });
+    expect(await updated).toMatchObject({ id: conversationId });
+
+    const change = next<{ type: string; data: unknown; actorName: string }>(agentSocket, SOCKET_EVENTS.event, (e) => 'priority' in (e.data.after ?? {}));
+    await agentSession.request('PATCH', `/api/v1/conversations/${conversationId}`, { priority: 'high' });
+    expect(await change).toMatchObject({ type: 'conversations.update', data: { before: { priority: 'normal' }, after: { priority: 'high' } }, actorName: admin.name });
+
+    // The customer saw the reply and never the note; the other customer saw nothing.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(customerGot.map((m) => m.body)).toEqual(['We are on it']);
+    expect(otherGot).toEqual([]);
+  });
+});
