@@ -274,11 +274,20 @@ export const MessageOut = z
   .meta({ id: 'Message' });
 export type MessageOut = z.infer<typeof MessageOut>;
 
-export const MessageCreate = z.object({
-  body: z.string().trim().min(1).max(50_000),
-  /** A client-chosen key: sending the same key twice stores one message. */
-  idempotencyKey: z.string().min(8).max(100).optional(),
-});
+export const MessageCreate = z
+  .object({
+    body: z.string().trim().max(50_000).default(''),
+    /** Files uploaded first with POST /conversations/:id/attachments. */
+    attachmentIds: z.array(Id).max(10).default([]),
+    /** A client-chosen key: sending the same key twice stores one message. */
+    idempotencyKey: z.string().min(8).max(100).optional(),
+  })
+  .refine((m) => m.body.length > 0 || m.attachmentIds.length > 0, { message: 'Write something or attach a file', path: ['body'] });
+
+export const AttachmentOut = z
+  .object({ id: Id, filename: z.string(), contentType: z.string(), size: z.number().int(), url: z.string() })
+  .meta({ id: 'Attachment' });
+export type AttachmentOut = z.infer<typeof AttachmentOut>;
 
 export const MessageListQuery = z.object({
   /** Only messages after this seq (catch-up after a reconnect). */

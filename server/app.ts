@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
+import fastifyMultipart from '@fastify/multipart';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
@@ -11,6 +12,7 @@ import type { Services } from './domain/context.ts';
 import { AppError, ERROR_STATUS, type ErrorCode } from './errors.ts';
 import { registerAuthentication } from './routes/authenticate.ts';
 import { agentRoutes } from './routes/api/agents/agents.ts';
+import { attachmentRoutes } from './routes/api/attachments/attachments.ts';
 import { authRoutes } from './routes/api/auth/auth.ts';
 import { categoryRoutes } from './routes/api/categories/categories.ts';
 import { contactRoutes } from './routes/api/contacts/contacts.ts';
@@ -91,6 +93,7 @@ export async function buildApp(services: Services, options: { logger?: boolean |
   });
 
   await app.register(fastifyCookie);
+  await app.register(fastifyMultipart, { limits: { fileSize: services.env.MAX_UPLOAD_BYTES, files: 10, fields: 20 } });
   await app.register(fastifyRateLimit, { global: false });
   registerAuthentication(app, services);
 
@@ -111,6 +114,7 @@ export async function buildApp(services: Services, options: { logger?: boolean |
       const opts = { services };
       await api.register(authRoutes, opts);
       await api.register(conversationRoutes, opts);
+      await api.register(attachmentRoutes, opts);
       await api.register(contactRoutes, opts);
       await api.register(agentRoutes, opts);
       await api.register(teamRoutes, opts);

@@ -1,9 +1,10 @@
 import { and, eq } from 'drizzle-orm';
 import type { ContentType, Visibility } from '../../../common/enums.ts';
-import { conversations, messages } from '../../db/schema.ts';
+import { attachments, conversations, messages } from '../../db/schema.ts';
 import { AppError, forbidden } from '../../errors.ts';
 import { canWorkConversation, isStaff } from '../auth/policy.ts';
 import { type Ctx, recordEvent } from '../context.ts';
+import { attachmentLinker } from '../files/attachments.ts';
 import { conversationGetter, type ConversationView } from './conversationReader.ts';
 
 export interface MessageInput {
@@ -18,18 +19,21 @@ export interface MessageInput {
   /** Inbox the message came through; defaults to the conversation's. */
   inboxId?: string;
   meta?: Record<string, unknown>;
+  /** Uploaded attachments to send with this message. */
+  attachmentIds?: string[];
   /** Channels deliver customer messages on the customer's behalf. */
   onBehalfOfContact?: boolean;
 }
 
 export type MessageRow = typeof messages.$inferSelect;
+export type MessageWithFiles = MessageRow & { attachments: (typeof attachments.$inferSelect)[] };
 
 /**
  * Adds a message: customer messages are inbound, staff replies outbound, notes private.
  * The conversation row is locked first, so seq has no gaps and duplicates are caught
  * before a number is handed out. Returns { message, created:false } for a duplicate.
  */
-export async function messageCreator(ctx: Ctx, conversationId: string, input: MessageInput): Promise<{ message: MessageRow; created: boolean; conversation: ConversationView }> {
+export async function messageCreator(ctx: Ctx, conversationId: string, input: MessageInput): Promise<{ message: MessageWithFiles; created: boolean; conversation: ConversationView }> {
   const conversation = await conversationGetter(ctx, conversationId, { lock: true });
   const actor = ctx.actor;
   const fromCustomer = actor.type === 'contact' || Boolean(input.onBehalfOfContact);
@@ -47,7 +51,10 @@ export async function messageCreator(ctx: Ctx, conversationId: string, input: Me
     : input.idempotencyKey
       ? await ctx.db.select().from(messages).where(and(eq(messages.conversationId, conversationId), eq(messages.idempotencyKey, input.idempotencyKey))).limit(1)
       : [];
-  if (duplicate[0]) return { message: duplicate[0], created: false, conversation };
+  if (duplicate[0]) {
+    const files = await ctx.db.select().from(attachments).where(eq(attachments.messageId, duplicate[0].id));
+    return { message: { ...duplicate[0], attachments: files }, created: false, conversation };
+  }
 
   const now = ctx.services.clock();
   const seq = conversation.lastSeq + 1;
@@ -70,6 +77,8 @@ export async function messageCreator(ctx: Ctx, conversationId: string, input: Me
     })
     .returning();
 
+  const files = await attachmentLinker(ctx, conversationId, message!.id, input.attachmentIds ?? []);
+
   const set: Partial<typeof conversations.$inferInsert> = { lastSeq: seq, lastMessageAt: now, updatedAt: now };
   let statusChange: { before: string; after: string } | null = null;
   if (fromCustomer && ['pending', 'solved'].includes(conversation.status)) {
@@ -87,7 +96,7 @@ export async function messageCreator(ctx: Ctx, conversationId: string, input: Me
     subjectType: 'message',
     subjectId: message!.id,
     conversationId,
-    data: { seq, direction: message!.direction, visibility, contentType: message!.contentType },
+    data: { seq, direction: message!.direction, visibility, contentType: message!.contentType, attachments: input.attachmentIds?.length ?? 0 },
   });
   if (statusChange) {
     await recordEvent(ctx, {
@@ -98,5 +107,5 @@ export async function messageCreator(ctx: Ctx, conversationId: string, input: Me
       data: { before: { status: statusChange.before }, after: { status: statusChange.after }, reason: fromCustomer ? 'customer_reply' : 'agent_reply' },
     });
   }
-  return { message: message!, created: true, conversation: { ...conversation, ...set } as ConversationView };
+  return { message: { ...message!, attachments: files }, created: true, conversation: { ...conversation, ...set } as ConversationView };
 }

@@ -1,0 +1,55 @@
+import { and, eq, inArray, isNull } from 'drizzle-orm';
+import { attachments, messages } from '../../db/schema.ts';
+import { AppError, notFound } from '../../errors.ts';
+import { type Ctx, recordEvent } from '../context.ts';
+import { conversationGetter } from '../conversations/conversationReader.ts';
+import type { StoredBlob } from './blobStore.ts';
+
+/** Keeps a name for display only: no path, no control characters, bounded length. */
+export const cleanFilename = (name: string) =>
+  (name.split(/[\\/]/).pop() ?? 'file').replace(/[\x00-\x1F\x7F"]/g, '').trim().slice(0, 200) || 'file';
+
+/** Records an uploaded file against a conversation the actor can see; it joins a message when one is sent with its id. */
+export async function attachmentCreator(ctx: Ctx, conversationId: string, blob: StoredBlob, filename: string) {
+  const conversation = await conversationGetter(ctx, conversationId);
+  if (conversation.status === 'closed') throw new AppError('conflict', 'This conversation is closed');
+  const [row] = await ctx.db
+    .insert(attachments)
+    .values({ conversationId, sha256: blob.sha256, size: blob.size, contentType: blob.contentType, filename: cleanFilename(filename) })
+    .returning();
+  await recordEvent(ctx, {
+    type: 'attachments.create',
+    subjectType: 'attachment',
+    subjectId: row!.id,
+    conversationId,
+    data: { filename: row!.filename, contentType: row!.contentType, size: row!.size },
+  });
+  return row!;
+}
+
+/** Links uploaded attachments to a new message; each must belong to this conversation and be unattached. */
+export async function attachmentLinker(ctx: Ctx, conversationId: string, messageId: string, ids: string[]) {
+  if (!ids.length) return [];
+  const unique = [...new Set(ids)];
+  const linked = await ctx.db
+    .update(attachments)
+    .set({ messageId })
+    .where(and(inArray(attachments.id, unique), eq(attachments.conversationId, conversationId), isNull(attachments.messageId)))
+    .returning();
+  if (linked.length !== unique.length) throw new AppError('validation_failed', 'An attachment id is unknown, from another conversation, or already sent');
+  return linked;
+}
+
+/** An attachment, if the actor may see its conversation (and, for customers, its message is public). */
+export async function attachmentGetter(ctx: Ctx, id: string) {
+  const [row] = await ctx.db.select().from(attachments).where(eq(attachments.id, id)).limit(1);
+  if (!row) throw notFound('Attachment');
+  await conversationGetter(ctx, row.conversationId).catch(() => {
+    throw notFound('Attachment');
+  });
+  if (ctx.actor.type === 'contact' && row.messageId) {
+    const [message] = await ctx.db.select({ visibility: messages.visibility }).from(messages).where(eq(messages.id, row.messageId));
+    if (message?.visibility === 'private') throw notFound('Attachment');
+  }
+  return row;
+}

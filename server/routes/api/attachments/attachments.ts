@@ -1,0 +1,83 @@
+import { createReadStream, existsSync } from 'node:fs';
+import { z } from 'zod';
+import { AttachmentOut } from '../../../../common/schemas.ts';
+import { blobPath, blobStorer } from '../../../domain/files/blobStore.ts';
+import { attachmentCreator, attachmentGetter } from '../../../domain/files/attachments.ts';
+import { AppError, notFound } from '../../../errors.ts';
+import { type Api, type RouteOptions, IdParams, Items, errors, run } from '../run.ts';
+
+const tags = ['attachments'];
+const MAX_FILES = 10;
+
+const presentAttachment = (a: { id: string; filename: string; contentType: string; size: number }) => ({
+  id: a.id,
+  filename: a.filename,
+  contentType: a.contentType,
+  size: a.size,
+  url: `/api/v1/attachments/${a.id}`,
+});
+
+/** Types a browser may show inline; everything else downloads. */
+const INLINE = /^(image\/(png|jpeg|gif|webp)|application\/pdf|video\/mp4|audio\/mpeg)$/;
+
+export async function attachmentRoutes(app: Api, { services }: RouteOptions) {
+  const maxBytes = services.env.MAX_UPLOAD_BYTES;
+
+  app.post(
+    '/conversations/:id/attachments',
+    {
+      schema: {
+        tags,
+        summary: `Upload files (multipart/form-data, up to ${MAX_FILES}); send their ids with the next message`,
+        description: `Each file at most MAX_UPLOAD_BYTES (default 20 MB). The type is detected from the content.`,
+        params: IdParams,
+        consumes: ['multipart/form-data'],
+        response: { 201: Items(AttachmentOut), ...errors(400, 401, 404, 409, 413) },
+      },
+    },
+    async (req, reply) => {
+      if (!req.isMultipart()) throw new AppError('unsupported_media_type', 'Send files as multipart/form-data');
+      // Every file is stored and checked before any row is written: one bad file means none are recorded.
+      const stored: { blob: Awaited<ReturnType<typeof blobStorer>>; filename: string }[] = [];
+      const tooLarge = (name: string) => new AppError('payload_too_large', `${name} is larger than ${(maxBytes / 1024 / 1024).toFixed(maxBytes < 1024 * 1024 ? 3 : 0)} MB`);
+      for await (const part of req.files({ limits: { fileSize: maxBytes, files: MAX_FILES } })) {
+        if (stored.length >= MAX_FILES) throw new AppError('payload_too_large', `At most ${MAX_FILES} files at once`);
+        let blob;
+        try {
+          blob = await blobStorer(services.env.dataDir, part.file);
+        } catch (err) {
+          if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE' || part.file.truncated) throw tooLarge(part.filename);
+          throw err;
+        }
+        if (part.file.truncated) throw tooLarge(part.filename);
+        stored.push({ blob, filename: part.filename });
+      }
+      const created = await run(services, req, async (ctx) => {
+        const rows = [];
+        for (const s of stored) rows.push(await attachmentCreator(ctx, req.params.id, s.blob, s.filename));
+        return rows;
+      });
+      if (!created.length) throw new AppError('validation_failed', 'No file in the upload');
+      return reply.code(201).send({ items: created.map(presentAttachment) });
+    },
+  );
+
+  app.get(
+    '/attachments/:id',
+    { schema: { tags, summary: 'Download a file (only for people who can see its conversation)', params: IdParams, response: { 200: z.any(), ...errors(401, 404) } } },
+    async (req, reply) => {
+      const attachment = await run(services, req, (ctx) => attachmentGetter(ctx, req.params.id));
+      const path = blobPath(services.env.dataDir, attachment.sha256);
+      if (!existsSync(path)) throw notFound('Attachment file');
+      const disposition = INLINE.test(attachment.contentType) ? 'inline' : 'attachment';
+      return reply
+        .type(attachment.contentType)
+        .header('content-length', String(attachment.size))
+        .header('x-content-type-options', 'nosniff')
+        .header('content-security-policy', "default-src 'none'; sandbox")
+        .header('cache-control', 'private, max-age=3600')
+        .header('content-disposition', `${disposition}; filename*=UTF-8''${encodeURIComponent(attachment.filename)}`)
+        .send(createReadStream(path));
+    },
+  );
+}
