@@ -18,6 +18,7 @@ import { categoryRoutes } from './routes/api/categories/categories.ts';
 import { contactRoutes } from './routes/api/contacts/contacts.ts';
 import { conversationRoutes } from './routes/api/conversations/conversations.ts';
 import { inboxRoutes } from './routes/api/inboxes/inboxes.ts';
+import { notificationRoutes } from './routes/api/notifications/notifications.ts';
 import { systemRoutes } from './routes/api/system/system.ts';
 import { teamRoutes } from './routes/api/teams/teams.ts';
 import { tokenRoutes } from './routes/api/tokens/tokens.ts';
@@ -121,6 +122,7 @@ export async function buildApp(services: Services, options: { logger?: boolean |
       await api.register(categoryRoutes, opts);
       await api.register(inboxRoutes, opts);
       await api.register(tokenRoutes, opts);
+      await api.register(notificationRoutes, opts);
       await api.register(systemRoutes, opts);
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     },

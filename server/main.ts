@@ -7,6 +7,7 @@ import { flagRead } from './domain/system/settings.ts';
 import type { Env } from './env.ts';
 import { startBoss } from './jobs/boss.ts';
 import { startEmailDelivery } from './jobs/emailDelivery.ts';
+import { startEventProcessor } from './jobs/eventProcessor.ts';
 import { createLocalBus, createRedisBus } from './realtime/bus.ts';
 import { attachRealtime } from './realtime/socket.ts';
 
@@ -54,6 +55,7 @@ export async function startServer(env: Env): Promise<RunningServer> {
   const boss = await startBoss(database, env.DATABASE_URL, onError);
   const services: Services = { env, database, bus, boss, clock: () => new Date() };
   await startEmailDelivery(services, boss);
+  await startEventProcessor(services, boss);
 
   const app = await buildApp(services, { logger: { level: env.LOG_LEVEL, redact: REDACT } });
   const realtime = await attachRealtime(app.server, services);

@@ -7,3 +7,4 @@ export * from './schema/messages.ts';
 export * from './schema/events.ts';
 export * from './schema/auth.ts';
 export * from './schema/system.ts';
+export * from './schema/notifications.ts';

@@ -5,7 +5,15 @@ import type { Database, Db } from '../db/client.ts';
 /** Durable job queue names. One worker module per name under server/jobs/. */
 export const QUEUES = {
   emailDelivery: 'email.deliver',
+  /** Durable side effects of committed events (notifications, emails). */
+  events: 'events.process',
 } as const;
+
+/**
+ * Event types with durable side effects: recording one also enqueues its processing in the
+ * same transaction, so the side effect happens if and only if the change committed.
+ */
+export const DURABLE_EVENT_TYPES = new Set(['messages.create', 'conversations.update', 'conversations.assign']);
 
 /** pg-boss on our own database: PGlite through its `db` option, PostgreSQL with its own pool. */
 export async function startBoss(database: Database, databaseUrl: string | undefined, onError: (err: unknown) => void): Promise<PgBoss> {

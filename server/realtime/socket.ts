@@ -138,9 +138,13 @@ export async function attachRealtime(server: HttpServer, services: Services): Pr
 
 /** Turns one committed event into the pushes its audience should get. */
 async function push(io: Server, services: Services, event: DomainEvent): Promise<void> {
+  const local = io.local;
+  if (event.type === 'notifications.create') {
+    local.to(rooms.agent(event.subjectId)).emit(SOCKET_EVENTS.notification, { ...event.data, conversationId: event.conversationId, createdAt: event.createdAt });
+    return;
+  }
   const conversationId = event.conversationId;
   if (!conversationId) return;
-  const local = io.local;
   const conversation = await conversationLoader(services.database.db, conversationId);
   if (!conversation) return;
 

@@ -8,6 +8,8 @@ import { apiTokenCreator } from '../../server/domain/auth/apiTokens.ts';
 import { hashPassword } from '../../server/domain/auth/secrets.ts';
 import { contacts } from '../../server/db/schema.ts';
 import { loadEnv } from '../../server/env.ts';
+import { startBoss } from '../../server/jobs/boss.ts';
+import { startEventProcessor } from '../../server/jobs/eventProcessor.ts';
 import { createLocalBus, type DomainEvent } from '../../server/realtime/bus.ts';
 import { createTestDatabase, type DbKind, type TestDatabase } from './db.ts';
 
@@ -25,14 +27,16 @@ export interface TestApp {
 }
 
 /** A full app (API, policy, database) without a listening socket; requests go through inject. */
-export async function createTestApp(kind: DbKind, envOverrides: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(kind: DbKind, envOverrides: Record<string, string> = {}, options: { jobs?: boolean } = {}): Promise<TestApp> {
   const db = await createTestDatabase(kind);
   const bus = createLocalBus();
   const published: DomainEvent[] = [];
   bus.subscribe((e) => void published.push(e));
   let now: Date | null = null;
   const env = loadEnv({ DATA_DIR: '/nonexistent', SEED_DEMO: '0', LOG_LEVEL: 'silent', ...envOverrides });
-  const services: Services = { env, database: db.database, bus, boss: null, clock: () => now ?? new Date() };
+  const boss = options.jobs ? await startBoss(db.database, db.url, () => {}) : null;
+  const services: Services = { env, database: db.database, bus, boss, clock: () => now ?? new Date() };
+  if (boss) await startEventProcessor(services, boss);
   const app = await buildApp(services);
   await app.ready();
   return {
@@ -43,6 +47,7 @@ export async function createTestApp(kind: DbKind, envOverrides: Record<string, s
     setNow: (d) => void (now = d),
     async close() {
       await app.close();
+      await boss?.stop({ graceful: false, wait: true, timeout: 2_000 });
       await db.drop();
     },
   };
@@ -109,6 +114,17 @@ export async function loginAgent(t: TestApp, email: string, password = PASSWORD)
 
 export async function loginContact(t: TestApp, email: string, password = PASSWORD): Promise<Session> {
   return sessionFrom(t, await t.app.inject({ method: 'POST', url: '/api/v1/auth/customer/login', payload: { email, password } }));
+}
+
+/** Polls until check() returns something truthy (jobs run in the background). */
+export async function eventually<T>(check: () => Promise<T | null | undefined | false>, timeoutMs = 15_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** Requests with a Bearer token. */

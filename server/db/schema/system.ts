@@ -1,4 +1,4 @@
-import { jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { index, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import { createdAt, ts } from './_columns.ts';
 
@@ -12,7 +12,9 @@ export const settings = pgTable('settings', {
 });
 
 /** Every email we send, kept; without SMTP_OUTBOUND_URL it stays here for admins to read. */
-export const outboxEmails = pgTable('outbox_emails', {
+export const outboxEmails = pgTable(
+  'outbox_emails',
+  {
   /** Stable id; also the Message-ID's local part. */
   id: uuid('id').primaryKey().defaultRandom(),
   /** Recipient address. */
@@ -29,7 +31,11 @@ export const outboxEmails = pgTable('outbox_emails', {
   error: text('error'),
   /** Conversation it belongs to, if any. */
   conversationId: uuid('conversation_id'),
+  /** What caused it (e.g. `event:123:reply`); a retried job finds it and sends nothing twice. */
+  dedupeKey: text('dedupe_key'),
   createdAt: createdAt(),
   /** When the SMTP server accepted it. */
   sentAt: ts('sent_at'),
-});
+  },
+  (t) => [uniqueIndex('outbox_emails_dedupe_key').on(t.dedupeKey), index('outbox_emails_created_idx').on(t.createdAt)],
+);

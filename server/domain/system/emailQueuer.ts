@@ -9,6 +9,8 @@ export interface OutgoingEmail {
   text: string;
   headers?: Record<string, string>;
   conversationId?: string | null;
+  /** Same key twice sends once (a retried job). */
+  dedupeKey?: string;
 }
 
 /**
@@ -23,8 +25,18 @@ export async function emailQueuer(ctx: Ctx, mail: OutgoingEmail) {
   const smtp = Boolean(ctx.services.env.SMTP_OUTBOUND_URL);
   const [row] = await ctx.db
     .insert(outboxEmails)
-    .values({ to, subject: mail.subject, text, headers: mail.headers ?? {}, status: smtp ? 'queued' : 'stored', conversationId: mail.conversationId ?? null })
+    .values({
+      to,
+      subject: mail.subject,
+      text,
+      headers: mail.headers ?? {},
+      status: smtp ? 'queued' : 'stored',
+      conversationId: mail.conversationId ?? null,
+      dedupeKey: mail.dedupeKey ?? null,
+    })
+    .onConflictDoNothing()
     .returning();
-  if (smtp) await enqueue(ctx, QUEUES.emailDelivery, { emailId: row!.id });
-  return row!;
+  if (!row) return null;
+  if (smtp) await enqueue(ctx, QUEUES.emailDelivery, { emailId: row.id });
+  return row;
 }
