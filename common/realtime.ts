@@ -11,6 +11,8 @@ export const SOCKET_EVENTS = {
   message: 'message',
   /** server → client (staff): a change in a conversation's history. */
   event: 'event',
+  /** server → client (agent): a notification for you (assignment, @mention, SLA breach). */
+  notification: 'notification',
   /** server → client (staff): a conversation in your views changed; refetch it. */
   conversationUpdated: 'conversation:updated',
 } as const;

@@ -80,8 +80,17 @@ export const AgentUpdate = z
   .strict();
 export type AgentUpdate = z.input<typeof AgentUpdate>;
 
+const HHMM = z.string().regex(/^([01]\d|2[0-4]):[0-5]\d$/, 'HH:MM');
+export const BusinessCalendar = z
+  .object({
+    timezone: z.string().min(1).max(64).describe('IANA zone, e.g. Asia/Shanghai'),
+    week: z.partialRecord(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']), z.array(z.tuple([HHMM, HHMM])).max(6)),
+    holidays: z.array(z.iso.date()).max(366).default([]),
+  })
+  .meta({ id: 'BusinessCalendar' });
+
 export const TeamOut = z
-  .object({ id: Id, slug: z.string(), name: Names, description: z.string(), memberIds: z.array(Id), supervisorIds: z.array(Id), createdAt: IsoDate })
+  .object({ id: Id, slug: z.string(), name: Names, description: z.string(), memberIds: z.array(Id), supervisorIds: z.array(Id), calendar: BusinessCalendar.nullable(), createdAt: IsoDate })
   .meta({ id: 'Team' });
 export type TeamOut = z.infer<typeof TeamOut>;
 
@@ -93,8 +102,61 @@ export const TeamCreate = z.object({
   description: z.string().max(2000).default(''),
   memberIds: z.array(Id).max(500).default([]),
   supervisorIds: z.array(Id).max(500).default([]),
+  /** Business hours for SLA clocks; null = around the clock. */
+  calendar: BusinessCalendar.nullable().default(null),
 });
-export const TeamUpdate = TeamCreate.partial().strict();
+export const TeamUpdate = z
+  .object({
+    slug: Slug,
+    name: Names,
+    description: z.string().max(2000),
+    memberIds: z.array(Id).max(500),
+    supervisorIds: z.array(Id).max(500),
+    calendar: BusinessCalendar.nullable(),
+  })
+  .partial()
+  .strict();
+
+export const SlaPolicyOut = z
+  .object({
+    id: Id,
+    name: z.string(),
+    priority: z.enum(PRIORITIES).nullable(),
+    categoryId: Id.nullable(),
+    firstResponseMinutes: z.number().int().nullable(),
+    nextResponseMinutes: z.number().int().nullable(),
+    resolutionMinutes: z.number().int().nullable(),
+    businessHours: z.boolean(),
+    position: z.number().int(),
+    enabled: z.boolean(),
+  })
+  .meta({ id: 'SlaPolicy' });
+const Minutes = z.number().int().min(1).max(60 * 24 * 365).nullable();
+export const SlaPolicyCreate = z.object({
+  name: z.string().trim().min(1).max(120),
+  priority: z.enum(PRIORITIES).nullable().default(null),
+  categoryId: Id.nullable().default(null),
+  firstResponseMinutes: Minutes.default(null),
+  nextResponseMinutes: Minutes.default(null),
+  resolutionMinutes: Minutes.default(null),
+  businessHours: z.boolean().default(true),
+  position: z.number().int().min(0).max(10_000).default(0),
+  enabled: z.boolean().default(true),
+});
+export const SlaPolicyUpdate = z
+  .object({
+    name: z.string().trim().min(1).max(120),
+    priority: z.enum(PRIORITIES).nullable(),
+    categoryId: Id.nullable(),
+    firstResponseMinutes: Minutes,
+    nextResponseMinutes: Minutes,
+    resolutionMinutes: Minutes,
+    businessHours: z.boolean(),
+    position: z.number().int().min(0).max(10_000),
+    enabled: z.boolean(),
+  })
+  .partial()
+  .strict();
 
 export const SkillOut = z.object({ id: Id, slug: z.string(), name: Names }).meta({ id: 'Skill' });
 export const SkillCreate = z.object({ slug: Slug, name: Names });
@@ -247,6 +309,8 @@ export const ConversationListQuery = z.object({
   channel: z.enum(CHANNEL_KINDS).optional(),
   mode: z.enum(CONVERSATION_MODES).optional(),
   tag: z.string().max(50).optional(),
+  /** breached: a due time has passed; due_soon: one falls within the next hour. */
+  sla: z.enum(['breached', 'due_soon']).optional(),
   /** Ticket number (with or without #), subject words, or customer email. */
   q: z.string().trim().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -341,7 +405,7 @@ export const Me = z
   .meta({ id: 'Me' });
 export type Me = z.infer<typeof Me>;
 
-export const SettingsOut = z.object({ requireTotp: z.boolean() }).meta({ id: 'Settings' });
-export const SettingsUpdate = z.object({ requireTotp: z.boolean() }).partial().strict();
+export const SettingsOut = z.object({ requireTotp: z.boolean(), autoCloseDays: z.number().int() }).meta({ id: 'Settings' });
+export const SettingsUpdate = z.object({ requireTotp: z.boolean(), autoCloseDays: z.number().int().min(1).max(90) }).partial().strict();
 
 export const Page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
@@ -19,6 +20,7 @@ import { contactRoutes } from './routes/api/contacts/contacts.ts';
 import { conversationRoutes } from './routes/api/conversations/conversations.ts';
 import { inboxRoutes } from './routes/api/inboxes/inboxes.ts';
 import { notificationRoutes } from './routes/api/notifications/notifications.ts';
+import { slaRoutes } from './routes/api/sla/sla.ts';
 import { systemRoutes } from './routes/api/system/system.ts';
 import { teamRoutes } from './routes/api/teams/teams.ts';
 import { tokenRoutes } from './routes/api/tokens/tokens.ts';
@@ -123,6 +125,7 @@ export async function buildApp(services: Services, options: { logger?: boolean |
       await api.register(inboxRoutes, opts);
       await api.register(tokenRoutes, opts);
       await api.register(notificationRoutes, opts);
+      await api.register(slaRoutes, opts);
       await api.register(systemRoutes, opts);
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     },
@@ -141,7 +144,7 @@ export async function buildApp(services: Services, options: { logger?: boolean |
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(homePage(services)));
 
   if (existsSync(WEB_DIST)) {
-    await app.register(fastifyStatic, { root: WEB_DIST, prefix: '/assets/', wildcard: true, decorateReply: false, index: false, immutable: true, maxAge: '365d', serveDotFiles: false, allowedPath: (path) => !path.includes('..') });
+    await app.register(fastifyStatic, { root: join(WEB_DIST, 'assets'), prefix: '/assets/', wildcard: true, decorateReply: false, index: false, immutable: true, maxAge: '365d', serveDotFiles: false, allowedPath: (path) => !path.includes('..') });
     const indexHtml = () => readFileSync(`${WEB_DIST}/index.html`, 'utf8');
     for (const prefix of SPA_PREFIXES) {
       const send = async (_req: unknown, reply: import('fastify').FastifyReply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(indexHtml());

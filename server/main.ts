@@ -8,6 +8,7 @@ import type { Env } from './env.ts';
 import { startBoss } from './jobs/boss.ts';
 import { startEmailDelivery } from './jobs/emailDelivery.ts';
 import { startEventProcessor } from './jobs/eventProcessor.ts';
+import { startTimers } from './jobs/timers.ts';
 import { createLocalBus, createRedisBus } from './realtime/bus.ts';
 import { attachRealtime } from './realtime/socket.ts';
 
@@ -56,6 +57,7 @@ export async function startServer(env: Env): Promise<RunningServer> {
   const services: Services = { env, database, bus, boss, clock: () => new Date() };
   await startEmailDelivery(services, boss);
   await startEventProcessor(services, boss);
+  await startTimers(services, boss);
 
   const app = await buildApp(services, { logger: { level: env.LOG_LEVEL, redact: REDACT } });
   const realtime = await attachRealtime(app.server, services);

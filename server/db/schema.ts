@@ -8,3 +8,4 @@ export * from './schema/events.ts';
 export * from './schema/auth.ts';
 export * from './schema/system.ts';
 export * from './schema/notifications.ts';
+export * from './schema/sla.ts';

@@ -9,7 +9,8 @@ import { conversationCreator } from '../domain/conversations/conversationCreator
 import { conversationUpdater } from '../domain/conversations/conversationUpdater.ts';
 import { messageCreator } from '../domain/conversations/messageCreator.ts';
 import { flagRead, flagWrite } from '../domain/system/settings.ts';
-import { agents } from './schema.ts';
+import { slaPolicyCreator } from '../domain/sla/slaPolicies.ts';
+import { agents, type BusinessCalendar } from './schema.ts';
 import type { Actor } from '../domain/context.ts';
 
 /** The demo logins, printed at start. Demo only: change or disable them before real use. */
@@ -22,11 +23,26 @@ export const DEMO_LOGINS = [
   { email: 'sara.kim@switchboard.local', password: 'switchboard-demo', name: 'Sara Kim', role: 'agent' as const, languages: ['en', 'zh-CN'], teams: ['deposits-withdrawals', 'trading'], skills: ['deposits-withdrawals', 'kyc', 'trading'] },
 ];
 
+/** The API team works office hours in Shanghai; the others run around the clock. */
+const OFFICE_HOURS: BusinessCalendar = {
+  timezone: 'Asia/Shanghai',
+  week: { mon: [['09:00', '18:00']], tue: [['09:00', '18:00']], wed: [['09:00', '18:00']], thu: [['09:00', '18:00']], fri: [['09:00', '18:00']] },
+  holidays: [],
+};
+
 const TEAMS = [
-  { slug: 'account-security', name: { en: 'Account security', 'zh-CN': '账户安全' }, description: 'Compromised accounts, 2FA, login problems, freezes' },
-  { slug: 'deposits-withdrawals', name: { en: 'Deposits & withdrawals', 'zh-CN': '充值提现' }, description: 'Missing deposits, delayed withdrawals, wrong networks' },
-  { slug: 'trading', name: { en: 'Trading', 'zh-CN': '交易' }, description: 'Spot, margin and futures orders, liquidations, fees' },
-  { slug: 'api', name: { en: 'API', 'zh-CN': 'API' }, description: 'API keys, rate limits, WebSocket feeds' },
+  { slug: 'account-security', name: { en: 'Account security', 'zh-CN': '账户安全' }, description: 'Compromised accounts, 2FA, login problems, freezes', calendar: null },
+  { slug: 'deposits-withdrawals', name: { en: 'Deposits & withdrawals', 'zh-CN': '充值提现' }, description: 'Missing deposits, delayed withdrawals, wrong networks', calendar: null },
+  { slug: 'trading', name: { en: 'Trading', 'zh-CN': '交易' }, description: 'Spot, margin and futures orders, liquidations, fees', calendar: null },
+  { slug: 'api', name: { en: 'API', 'zh-CN': 'API' }, description: 'API keys, rate limits, WebSocket feeds', calendar: OFFICE_HOURS },
+];
+
+/** Targets by priority, in minutes; urgent (money at risk) counts around the clock. */
+const SLA_POLICIES = [
+  { name: 'Urgent · 紧急', priority: 'urgent' as const, firstResponseMinutes: 15, nextResponseMinutes: 30, resolutionMinutes: 4 * 60, businessHours: false },
+  { name: 'High · 高', priority: 'high' as const, firstResponseMinutes: 60, nextResponseMinutes: 120, resolutionMinutes: 24 * 60, businessHours: false },
+  { name: 'Normal · 普通', priority: 'normal' as const, firstResponseMinutes: 4 * 60, nextResponseMinutes: 8 * 60, resolutionMinutes: 3 * 24 * 60, businessHours: true },
+  { name: 'Low · 低', priority: 'low' as const, firstResponseMinutes: 24 * 60, nextResponseMinutes: 24 * 60, resolutionMinutes: 7 * 24 * 60, businessHours: true },
 ];
 
 const SKILLS = [
@@ -165,6 +181,7 @@ export async function seedDemo(services: Services): Promise<boolean> {
         });
         categoryIds.set(c.slug, created.id);
       }
+      for (const [position, p] of SLA_POLICIES.entries()) await slaPolicyCreator(ctx, { ...p, categoryId: null, position, enabled: true });
       const webform = await inboxCreator(ctx, { kind: 'webform', name: 'Web form · 工单表单', enabled: true, settings: {} });
       await inboxCreator(ctx, { kind: 'webchat', name: 'Web chat · 在线客服', enabled: true, settings: {} });
       await inboxCreator(ctx, { kind: 'api', name: 'API', enabled: true, settings: {} });

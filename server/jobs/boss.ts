@@ -7,13 +7,17 @@ export const QUEUES = {
   emailDelivery: 'email.deliver',
   /** Durable side effects of committed events (notifications, emails). */
   events: 'events.process',
+  /** A conversation's SLA due time has come. */
+  slaCheck: 'sla.check',
+  /** A solved conversation closes after the configured days. */
+  autoClose: 'conversations.autoclose',
 } as const;
 
 /**
  * Event types with durable side effects: recording one also enqueues its processing in the
  * same transaction, so the side effect happens if and only if the change committed.
  */
-export const DURABLE_EVENT_TYPES = new Set(['messages.create', 'conversations.update', 'conversations.assign']);
+export const DURABLE_EVENT_TYPES = new Set(['messages.create', 'conversations.update', 'conversations.assign', 'conversations.sla_breach']);
 
 /** pg-boss on our own database: PGlite through its `db` option, PostgreSQL with its own pool. */
 export async function startBoss(database: Database, databaseUrl: string | undefined, onError: (err: unknown) => void): Promise<PgBoss> {

@@ -14,6 +14,7 @@ const PROCESSORS: Record<string, Processor[]> = {
   'messages.create': [customerNotifier, agentNotifier],
   'conversations.update': [customerNotifier],
   'conversations.assign': [agentNotifier],
+  'conversations.sla_breach': [agentNotifier],
 };
 
 for (const type of Object.keys(PROCESSORS)) {

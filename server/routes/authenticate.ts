@@ -27,12 +27,12 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Paths an agent who still has to enrol in 2FA may use. */
 const ENROLMENT_PATHS = ['/api/v1/auth/me', '/api/v1/auth/logout', '/api/v1/auth/totp/'];
 
-/** Desk settings change rarely; every process re-reads them every few seconds. */
+/** Desk settings change rarely; every process re-reads them at most once a second. */
 function cachedSettings(services: Services) {
   let value: { requireTotp: boolean } | null = null;
   let at = 0;
   return async () => {
-    if (!value || Date.now() - at > 5_000) {
+    if (!value || Date.now() - at > 1_000) {
       value = await settingsReader(services.database.db);
       at = Date.now();
     }

@@ -37,6 +37,16 @@ export const agents = pgTable(
   (t) => [uniqueIndex('agents_email_key').on(t.email)],
 );
 
+/** Working hours in a time zone: intervals per weekday ("09:00"–"18:00"), and days off. */
+export interface BusinessCalendar {
+  /** IANA zone, e.g. Asia/Shanghai. */
+  timezone: string;
+  /** Keys mon … sun; each a list of [open, close] in HH:MM, close after open. */
+  week: Partial<Record<'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun', [string, string][]>>;
+  /** Local dates (YYYY-MM-DD) with no business hours. */
+  holidays?: string[];
+}
+
 /** Groups of agents that own categories and queues. */
 export const teams = pgTable(
   'teams',
@@ -49,6 +59,8 @@ export const teams = pgTable(
     name: jsonb('name').$type<Record<string, string>>().notNull(),
     /** What the team handles. */
     description: text('description').notNull().default(''),
+    /** Business hours for SLA clocks; null means around the clock. */
+    calendar: jsonb('calendar').$type<BusinessCalendar | null>(),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('teams_slug_key').on(t.slug)],

@@ -60,6 +60,8 @@ export const conversations = pgTable(
     nextResponseDueAt: ts('next_response_due_at'),
     /** SLA: resolution due. */
     resolutionDueAt: ts('resolution_due_at'),
+    /** SLA policy applied (null: none matched). */
+    slaPolicyId: uuid('sla_policy_id'),
     /** When an agent first replied publicly. */
     firstResponseAt: ts('first_response_at'),
     /** Last message of any kind, for sorting. */

@@ -82,6 +82,13 @@ export async function conversationLister(ctx: Ctx, query: z.output<typeof Conver
   if (query.channel) filters.push(eq(inboxes.kind, query.channel));
   if (query.mode) filters.push(eq(conversations.mode, query.mode));
   if (query.tag) filters.push(sql`${conversations.tags} @> ${JSON.stringify([query.tag])}::jsonb`);
+  if (query.sla) {
+    const now = ctx.services.clock();
+    const horizon = query.sla === 'breached' ? now : new Date(now.getTime() + 3_600_000);
+    const dueBy = (col: typeof conversations.firstResponseDueAt) => sql`${col} <= ${horizon}`;
+    const clause = or(dueBy(conversations.firstResponseDueAt), dueBy(conversations.nextResponseDueAt), dueBy(conversations.resolutionDueAt));
+    filters.push(query.sla === 'breached' ? clause : and(clause, sql`not (${or(sql`${conversations.firstResponseDueAt} <= ${now}`, sql`${conversations.nextResponseDueAt} <= ${now}`, sql`${conversations.resolutionDueAt} <= ${now}`)})`));
+  }
   if (query.q) {
     const q = query.q;
     const number = /^#?(\d{1,15})$/.exec(q)?.[1];

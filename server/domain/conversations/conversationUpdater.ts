@@ -5,6 +5,8 @@ import { agents, categories, conversations, teams } from '../../db/schema.ts';
 import { AppError, forbidden, notFound } from '../../errors.ts';
 import { canWorkConversation } from '../auth/policy.ts';
 import { type Ctx, diff, recordEvent } from '../context.ts';
+import { slaScheduler } from '../sla/slaScheduler.ts';
+import { autoCloseScheduler } from './autoCloser.ts';
 import { conversationGetter, conversationLoader } from './conversationReader.ts';
 
 const ASSIGNMENT = ['assigneeId', 'teamId'] as const;
@@ -42,6 +44,9 @@ export async function conversationUpdater(ctx: Ctx, id: string, patch: z.output<
   if (change.after.status === 'solved') set.solvedAt = now;
   else if (change.after.status) set.solvedAt = null;
   await ctx.db.update(conversations).set(set).where(eq(conversations.id, id));
+
+  if (['priority', 'categoryId', 'teamId', 'status'].some((k) => k in change.after)) await slaScheduler(ctx, id, 'change');
+  if (change.after.status === 'solved') await autoCloseScheduler(ctx, id, now);
 
   const assignment = pick(change, ASSIGNMENT);
   const rest = omit(change, ASSIGNMENT);

@@ -5,6 +5,7 @@ import { AppError, forbidden } from '../../errors.ts';
 import { canWorkConversation, isStaff } from '../auth/policy.ts';
 import { type Ctx, recordEvent } from '../context.ts';
 import { attachmentLinker } from '../files/attachments.ts';
+import { slaScheduler } from '../sla/slaScheduler.ts';
 import { conversationGetter, type ConversationView } from './conversationReader.ts';
 
 export interface MessageInput {
@@ -90,6 +91,8 @@ export async function messageCreator(ctx: Ctx, conversationId: string, input: Me
   }
   if (statusChange) Object.assign(set, { status: statusChange.after, solvedAt: null });
   await ctx.db.update(conversations).set(set).where(eq(conversations.id, conversationId));
+
+  if (visibility === 'public') await slaScheduler(ctx, conversationId, fromCustomer ? 'customer_message' : 'agent_reply');
 
   await recordEvent(ctx, {
     type: 'messages.create',

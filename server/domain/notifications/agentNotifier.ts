@@ -1,5 +1,5 @@
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
-import { agents, messages, notifications } from '../../db/schema.ts';
+import { agents, messages, notifications, teamMembers } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
 import type { DomainEvent } from '../../realtime/bus.ts';
 import { isAgent } from '../auth/policy.ts';
@@ -34,6 +34,15 @@ export async function agentNotifier(ctx: Ctx, event: DomainEvent): Promise<void>
     const assigneeId = (event.data.after as { assigneeId?: string | null } | undefined)?.assigneeId;
     // Taking a ticket yourself needs no notification.
     if (assigneeId && assigneeId !== event.actorId) await notify(ctx, assigneeId, 'assigned', event, about);
+    return;
+  }
+  if (event.type === 'conversations.sla_breach') {
+    // The team's supervisors hear of a breach; a conversation without a team (or a team without supervisors) goes to the admins.
+    const supervisors = conversation.teamId
+      ? await ctx.db.select({ id: teamMembers.agentId }).from(teamMembers).where(and(eq(teamMembers.teamId, conversation.teamId), eq(teamMembers.isSupervisor, true)))
+      : [];
+    const recipients = supervisors.length ? supervisors : await ctx.db.select({ id: agents.id }).from(agents).where(and(eq(agents.role, 'admin'), eq(agents.disabled, false)));
+    for (const r of recipients) await notify(ctx, r.id, 'sla_breach', event, { ...about, kind: event.data.kind, dueAt: event.data.dueAt });
     return;
   }
   if (event.type === 'messages.create' && event.data.visibility === 'private') {

@@ -8,10 +8,12 @@ import { requireAdmin } from '../auth/policy.ts';
 export interface DeskSettings {
   /** Every agent must use TOTP two-factor. */
   requireTotp: boolean;
+  /** Solved tickets close (no more reopening by reply) after this many days. */
+  autoCloseDays: number;
 }
 
-const DEFAULTS: DeskSettings = { requireTotp: false };
-const KEYS: Record<keyof DeskSettings, string> = { requireTotp: 'security.require_totp' };
+const DEFAULTS: DeskSettings = { requireTotp: false, autoCloseDays: 4 };
+const KEYS: Record<keyof DeskSettings, string> = { requireTotp: 'security.require_totp', autoCloseDays: 'tickets.auto_close_days' };
 
 /** Reads all settings (defaults filled in). */
 export async function settingsReader(db: Db): Promise<DeskSettings> {

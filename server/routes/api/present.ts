@@ -32,6 +32,7 @@ export const presentTeam = (t: TeamWithMembers) => ({
   description: t.description,
   memberIds: t.memberIds,
   supervisorIds: t.supervisorIds,
+  calendar: t.calendar ? { ...t.calendar, holidays: t.calendar.holidays ?? [] } : null,
   createdAt: t.createdAt.toISOString(),
 });
 

@@ -1,0 +1,202 @@
+import { useEffect, useLayoutEffect, useMemo, useRef } from 'react';
+import { Alert, Anchor, Box, Button, Center, Group, Loader, ScrollArea, Stack, Text, Title } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
+import { Link, useParams } from 'react-router-dom';
+import type { ConversationOut, ConversationUpdate, EventOut, MessageOut } from '../../../common/schemas.ts';
+import { api, ApiError } from '../api.ts';
+import { byId, useAgents, useCategories, useMe, useTeams } from '../queries.ts';
+import { ChannelLabel, PriorityBadge, RelativeTime, StatusBadge } from '../components/Badges.tsx';
+import { Composer } from '../components/conversation/Composer.tsx';
+import { Sidebar } from '../components/conversation/Sidebar.tsx';
+import { Timeline, mergeTimeline } from '../components/conversation/Timeline.tsx';
+import { IconArrowLeft } from '../components/icons.tsx';
+import type { Items } from '../lib/types.ts';
+
+const POLL_MS = 5_000;
+
+export function ConversationPage() {
+  const { id = '' } = useParams();
+  const { t } = useTranslation();
+  const queryClient = useQueryClient();
+  const me = useMe().data;
+
+  const conversation = useQuery({
+    queryKey: ['conversation', id],
+    queryFn: () => api.get<ConversationOut>(`/conversations/${id}`),
+    refetchInterval: POLL_MS,
+  });
+  const messages = useQuery({
+    queryKey: ['conversation', id, 'messages'],
+    queryFn: () => api.get<Items<MessageOut>>(`/conversations/${id}/messages`, { afterSeq: 0 }),
+    refetchInterval: POLL_MS,
+    enabled: conversation.isSuccess,
+  });
+  const events = useQuery({
+    queryKey: ['conversation', id, 'events'],
+    queryFn: () => api.get<Items<EventOut>>(`/conversations/${id}/events`),
+    refetchInterval: POLL_MS,
+    enabled: conversation.isSuccess,
+  });
+  const agents = useAgents();
+  const teams = useTeams();
+  const categories = useCategories();
+
+  const lookups = useMemo(
+    () => ({ agents: byId(agents.data), teams: byId(teams.data), categories: byId(categories.data) }),
+    [agents.data, teams.data, categories.data],
+  );
+  const items = useMemo(() => mergeTimeline(messages.data?.items ?? [], events.data?.items ?? []), [messages.data, events.data]);
+
+  const update = useMutation({
+    mutationFn: (patch: ConversationUpdate) => api.patch<ConversationOut>(`/conversations/${id}`, patch),
+    onMutate: async (patch) => {
+      await queryClient.cancelQueries({ queryKey: ['conversation', id], exact: true });
+      const previous = queryClient.getQueryData<ConversationOut>(['conversation', id]);
+      if (previous) queryClient.setQueryData<ConversationOut>(['conversation', id], { ...previous, ...(patch as Partial<ConversationOut>) });
+      return { previous };
+    },
+    onSuccess: (updated) => {
+      queryClient.setQueryData(['conversation', id], updated);
+      notifications.show({ color: 'teal', message: t('conversation.sidebar.updated'), autoClose: 1500 });
+    },
+    onError: (err, _patch, ctx) => {
+      if (ctx?.previous) queryClient.setQueryData(['conversation', id], ctx.previous);
+      notifications.show({ color: 'red', title: t('app.errorTitle'), message: err.message });
+    },
+    onSettled: () => {
+      void queryClient.invalidateQueries({ queryKey: ['conversation', id] });
+      void queryClient.invalidateQueries({ queryKey: ['conversations'] });
+    },
+  });
+
+  // Keep the newest message in view, unless the agent has scrolled up to read older ones.
+  const viewport = useRef<HTMLDivElement>(null);
+  const stickToBottom = useRef(true);
+  const lastCount = useRef(0);
+  useLayoutEffect(() => {
+    const el = viewport.current;
+    if (!el || items.length === lastCount.current) return;
+    if (stickToBottom.current || lastCount.current === 0) el.scrollTop = el.scrollHeight;
+    lastCount.current = items.length;
+  }, [items.length]);
+  useEffect(() => {
+    lastCount.current = 0;
+    stickToBottom.current = true;
+  }, [id]);
+
+  if (conversation.isPending) {
+    return (
+      <Center h="50vh">
+        <Loader />
+      </Center>
+    );
+  }
+  if (conversation.isError) {
+    const notFound = conversation.error instanceof ApiError && (conversation.error.status === 404 || conversation.error.status === 403 || conversation.error.status === 400);
+    return (
+      <Stack maw={560} mx="auto" mt="xl">
+        <Alert color={notFound ? 'gray' : 'red'} title={notFound ? t('app.notFound') : t('app.errorTitle')}>
+          {notFound ? t('conversation.notFound') : conversation.error.message}
+        </Alert>
+        <Button component={Link} to="/agent" variant="light" leftSection={<IconArrowLeft size={16} />} w="fit-content">
+          {t('app.backToInbox')}
+        </Button>
+      </Stack>
+    );
+  }
+
+  const c = conversation.data;
+
+  return (
+    <Group
+      align="stretch"
+      gap="lg"
+      wrap="nowrap"
+      style={{ height: 'calc(100dvh - var(--app-shell-header-height, 56px) - 2 * var(--mantine-spacing-lg))', minHeight: 480 }}
+    >
+      <Stack gap="sm" style={{ flex: 1, minWidth: 0 }}>
+        <Box>
+          <Anchor component={Link} to="/agent" size="sm" c="dimmed">
+            <Group gap={4} component="span" wrap="nowrap">
+              <IconArrowLeft size={14} />
+              {t('conversation.back')}
+            </Group>
+          </Anchor>
+          <Group gap="sm" mt={4} wrap="nowrap" align="baseline">
+            <Text fw={600} c="dimmed" fz="xl" ff="monospace" data-testid="conversation-number">
+              #{c.number}
+            </Text>
+            <Title order={3} data-testid="conversation-subject" style={{ minWidth: 0, overflowWrap: 'anywhere' }}>
+              {c.subject || t('inbox.noSubject')}
+            </Title>
+          </Group>
+          <Group gap="xs" mt={6}>
+            <StatusBadge status={c.status} />
+            <PriorityBadge priority={c.priority} />
+            <Text size="sm" c="dimmed">
+              ·
+            </Text>
+            <ChannelLabel channel={c.channel} />
+            <Text size="sm" c="dimmed">
+              ·
+            </Text>
+            <Text size="sm" c="dimmed" span>
+              {c.contact.name || c.contact.email}
+            </Text>
+            <Text size="sm" c="dimmed">
+              ·
+            </Text>
+            <RelativeTime iso={c.createdAt} />
+          </Group>
+        </Box>
+
+        <ScrollArea
+          viewportRef={viewport}
+          style={{ flex: 1, minHeight: 0 }}
+          type="auto"
+          offsetScrollbars
+          onScrollPositionChange={({ y }) => {
+            const el = viewport.current;
+            if (el) stickToBottom.current = el.scrollHeight - y - el.clientHeight < 80;
+          }}
+          data-testid="timeline"
+        >
+          <Box py="sm" pr="xs">
+            {messages.isPending || events.isPending ? (
+              <Center py="xl">
+                <Group gap="xs">
+                  <Loader size="sm" />
+                  <Text c="dimmed" size="sm">
+                    {t('conversation.timelineLoading')}
+                  </Text>
+                </Group>
+              </Center>
+            ) : messages.isError ? (
+              <Alert color="red">{messages.error.message}</Alert>
+            ) : (
+              <Timeline items={items} lookups={lookups} />
+            )}
+          </Box>
+        </ScrollArea>
+
+        <Composer conversationId={c.id} />
+      </Stack>
+
+      <ScrollArea w={332} style={{ flexShrink: 0 }} type="auto" offsetScrollbars scrollbarSize={6} visibleFrom="md">
+        {me && (
+          <Sidebar
+            conversation={c}
+            me={me}
+            agents={agents.data ?? []}
+            teams={teams.data ?? []}
+            categories={categories.data ?? []}
+            onUpdate={(patch) => update.mutate(patch)}
+            updating={update.isPending}
+          />
+        )}
+      </ScrollArea>
+    </Group>
+  );
+}

@@ -1,0 +1,73 @@
+import { Alert, Stack, Tabs, Text, Title } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
+import { Navigate, useNavigate, useParams } from 'react-router-dom';
+import { useMe } from '../../queries.ts';
+import { IconKey, IconList, IconSettings, IconUser, IconUsers } from '../../components/icons.tsx';
+import { AgentsTab } from './AgentsTab.tsx';
+import { TeamsTab } from './TeamsTab.tsx';
+import { SettingsTab } from './SettingsTab.tsx';
+import { TokensTab } from './TokensTab.tsx';
+import { AuditTab } from './AuditTab.tsx';
+
+const TABS = ['agents', 'teams', 'settings', 'tokens', 'audit'] as const;
+type Tab = (typeof TABS)[number];
+const ICONS = { agents: IconUser, teams: IconUsers, settings: IconSettings, tokens: IconKey, audit: IconList } as const;
+
+export function AdminPage() {
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  const { tab } = useParams();
+  const me = useMe().data;
+
+  if (!me) return null;
+  if (me.role !== 'admin' && me.role !== 'supervisor') {
+    return (
+      <Alert color="gray" maw={560} mx="auto" mt="xl" title={t('admin.title')}>
+        {t('admin.noAccess')}
+      </Alert>
+    );
+  }
+  if (!TABS.includes(tab as Tab)) return <Navigate to="/admin/agents" replace />;
+  const current = tab as Tab;
+  const canEdit = me.role === 'admin';
+
+  return (
+    <Stack gap="md" maw={1280} mx="auto">
+      <div>
+        <Title order={2}>{t('admin.title')}</Title>
+        {!canEdit && (
+          <Text size="sm" c="dimmed">
+            {t('admin.readOnly')}
+          </Text>
+        )}
+      </div>
+      <Tabs value={current} onChange={(v) => v && navigate(`/admin/${v}`)} keepMounted={false}>
+        <Tabs.List mb="md">
+          {TABS.map((key) => {
+            const Icon = ICONS[key];
+            return (
+              <Tabs.Tab key={key} value={key} leftSection={<Icon size={16} />} data-testid={`admin-tab-${key}`}>
+                {t(`admin.tabs.${key}`)}
+              </Tabs.Tab>
+            );
+          })}
+        </Tabs.List>
+        <Tabs.Panel value="agents">
+          <AgentsTab canEdit={canEdit} />
+        </Tabs.Panel>
+        <Tabs.Panel value="teams">
+          <TeamsTab canEdit={canEdit} />
+        </Tabs.Panel>
+        <Tabs.Panel value="settings">
+          <SettingsTab canEdit={canEdit} />
+        </Tabs.Panel>
+        <Tabs.Panel value="tokens">
+          <TokensTab canEdit={canEdit} />
+        </Tabs.Panel>
+        <Tabs.Panel value="audit">
+          <AuditTab />
+        </Tabs.Panel>
+      </Tabs>
+    </Stack>
+  );
+}

@@ -1,0 +1,69 @@
+/** Shared queries: who am I, and the reference lists (agents, teams, categories, inboxes) many pages need. */
+import { useQuery } from '@tanstack/react-query';
+import type { AgentOut, CategoryOut, InboxOut, Me, TeamOut } from '../../common/schemas.ts';
+import { api, ApiError, setCsrfToken } from './api.ts';
+import type { Items } from './lib/types.ts';
+
+export const meKey = ['me'] as const;
+
+/** The signed-in agent, or null when there is no session. */
+export async function fetchMe(): Promise<Me | null> {
+  try {
+    const me = await api.get<Me>('/auth/me');
+    setCsrfToken(me.csrfToken);
+    return me;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) {
+      setCsrfToken(null);
+      return null;
+    }
+    throw err;
+  }
+}
+
+export function useMe() {
+  return useQuery({ queryKey: meKey, queryFn: fetchMe, staleTime: 60_000, retry: 1 });
+}
+
+const REFERENCE_STALE = 60_000;
+
+export function useAgents() {
+  return useQuery({
+    queryKey: ['agents'],
+    queryFn: () => api.get<Items<AgentOut>>('/agents'),
+    select: (d) => d.items,
+    staleTime: REFERENCE_STALE,
+  });
+}
+
+export function useTeams() {
+  return useQuery({
+    queryKey: ['teams'],
+    queryFn: () => api.get<Items<TeamOut>>('/teams'),
+    select: (d) => d.items,
+    staleTime: REFERENCE_STALE,
+  });
+}
+
+export function useCategories() {
+  return useQuery({
+    queryKey: ['categories'],
+    queryFn: () => api.get<Items<CategoryOut>>('/categories'),
+    select: (d) => d.items,
+    staleTime: REFERENCE_STALE,
+  });
+}
+
+export function useInboxes() {
+  return useQuery({
+    queryKey: ['inboxes'],
+    queryFn: () => api.get<Items<InboxOut>>('/inboxes'),
+    select: (d) => d.items,
+    staleTime: REFERENCE_STALE,
+  });
+}
+
+/** id → item lookup for a reference list. */
+export function byId<T extends { id: string }>(items: T[] | undefined): Map<string, T> {
+  return new Map((items ?? []).map((item) => [item.id, item]));
+}
