@@ -19,6 +19,17 @@ import {
  */
 
 export const Id = z.uuid();
+
+/**
+ * The PATCH form of a create schema: every field optional and WITHOUT its default
+ * (zod keeps defaults through .partial(), which would reset fields a PATCH did not name).
+ */
+export function patchOf<T extends z.ZodRawShape>(schema: z.ZodObject<T>) {
+  const shape = Object.fromEntries(
+    Object.entries(schema.shape).map(([key, field]) => [key, field instanceof z.ZodDefault ? (field.unwrap() as z.ZodType) : field]),
+  ) as { [K in keyof T]: T[K] extends z.ZodDefault<infer Inner> ? Inner : T[K] };
+  return z.object(shape).partial().strict();
+}
 const IsoDate = z.string().describe('ISO 8601 time');
 const Names = z.record(z.string(), z.string()).describe('Display names by locale, e.g. {"en":"Trading","zh-CN":"交易"}');
 
@@ -173,7 +184,7 @@ export const CategoryCreate = z.object({
   urgent: z.boolean().default(false),
   position: z.number().int().min(0).max(10000).default(0),
 });
-export const CategoryUpdate = CategoryCreate.partial().strict();
+export const CategoryUpdate = patchOf(CategoryCreate);
 
 export const ContactOut = z
   .object({
@@ -198,7 +209,7 @@ export const ContactCreate = z.object({
   language: z.string().min(2).max(10).default('en'),
   vipTier: z.string().max(20).default('0'),
 });
-export const ContactUpdate = ContactCreate.partial().strict();
+export const ContactUpdate = patchOf(ContactCreate);
 
 export const InboxOut = z
   .object({ id: Id, kind: z.enum(CHANNEL_KINDS), name: z.string(), enabled: z.boolean(), settings: z.record(z.string(), z.unknown()).optional(), createdAt: IsoDate })
@@ -210,7 +221,7 @@ export const InboxCreate = z.object({
   enabled: z.boolean().default(true),
   settings: z.record(z.string(), z.unknown()).default({}),
 });
-export const InboxUpdate = InboxCreate.omit({ kind: true }).partial().strict();
+export const InboxUpdate = patchOf(InboxCreate.omit({ kind: true }));
 
 export const ConversationFields = z
   .object({
@@ -249,6 +260,10 @@ export const ConversationOut = z
     firstResponseAt: IsoDate.nullable(),
     lastMessageAt: IsoDate,
     lastSeq: z.number().int(),
+    /** The customer's rating once solved. */
+    csat: z.object({ score: z.number().int(), comment: z.string().nullable(), ratedAt: IsoDate }).nullable(),
+    /** Set when merged into another conversation. */
+    mergedIntoId: Id.nullable(),
     createdAt: IsoDate,
     updatedAt: IsoDate,
   })
@@ -355,7 +370,7 @@ export type AttachmentOut = z.infer<typeof AttachmentOut>;
 
 export const MessageListQuery = z.object({
   /** Only messages after this seq (catch-up after a reconnect). */
-  afterSeq: z.coerce.number().int().min(0).default(0),
+  afterSeq: z.coerce.number().int().min(0).max(2_147_483_647).default(0),
   limit: z.coerce.number().int().min(1).max(500).default(200),
 });
 
@@ -407,5 +422,48 @@ export type Me = z.infer<typeof Me>;
 
 export const SettingsOut = z.object({ requireTotp: z.boolean(), autoCloseDays: z.number().int() }).meta({ id: 'Settings' });
 export const SettingsUpdate = z.object({ requireTotp: z.boolean(), autoCloseDays: z.number().int().min(1).max(90) }).partial().strict();
+
+export const RatingCreate = z.object({ score: z.number().int().min(1).max(5), comment: z.string().trim().max(2000).optional() });
+
+export const CannedReplyOut = z.object({ id: Id, title: z.string(), shortcut: z.string(), body: z.string() }).meta({ id: 'CannedReply' });
+export const CannedReplyCreate = z.object({
+  title: z.string().trim().min(1).max(120),
+  shortcut: z.string().trim().regex(/^[\p{L}\p{N}_-]{0,30}$/u, 'letters, digits, _ and -').default(''),
+  body: z.string().trim().min(1).max(10_000),
+});
+export const CannedReplyUpdate = patchOf(CannedReplyCreate);
+
+export const MacroActions = z
+  .object({
+    status: z.enum(CONVERSATION_STATUSES),
+    priority: z.enum(PRIORITIES),
+    addTags: Tags,
+    removeTags: Tags,
+    assignToMe: z.boolean(),
+  })
+  .partial()
+  .strict();
+export const MacroOut = z
+  .object({ id: Id, name: z.string(), reply: z.string(), replyVisibility: z.enum(VISIBILITIES), actions: MacroActions })
+  .meta({ id: 'Macro' });
+export const MacroCreate = z.object({
+  name: z.string().trim().min(1).max(120),
+  reply: z.string().trim().max(10_000).default(''),
+  replyVisibility: z.enum(VISIBILITIES).default('public'),
+  actions: MacroActions.default({}),
+});
+export const MacroUpdate = z
+  .object({ name: z.string().trim().min(1).max(120), reply: z.string().trim().max(10_000), replyVisibility: z.enum(VISIBILITIES), actions: MacroActions })
+  .partial()
+  .strict();
+
+export const SavedViewOut = z.object({ id: Id, name: z.string(), query: z.record(z.string(), z.string()), shared: z.boolean(), mine: z.boolean() }).meta({ id: 'SavedView' });
+export const SavedViewCreate = z.object({
+  name: z.string().trim().min(1).max(80),
+  query: z.record(z.string().max(30), z.string().max(200)).refine((q) => Object.keys(q).length <= 20, 'too many filters'),
+  shared: z.boolean().default(false),
+});
+
+export const BulkUpdate = z.object({ ids: z.array(Id).min(1).max(200), patch: ConversationUpdate });
 
 export const Page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });

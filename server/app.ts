@@ -28,7 +28,7 @@ import { homePage } from './routes/pages/home.ts';
 
 const WEB_DIST = fileURLToPath(new URL('../dist/web', import.meta.url));
 /** Paths the single-page app owns; the server hands them index.html. */
-const SPA_PREFIXES = ['/login', '/agent', '/admin'];
+const SPA_PREFIXES = ['/login', '/agent', '/admin', '/tickets'];
 
 const errorBody = (code: string, message: string, details?: unknown) => ({ error: { code, message, ...(details === undefined ? {} : { details }) } });
 
@@ -82,7 +82,10 @@ export async function buildApp(services: Services, options: { logger?: boolean |
     const pgCode = err.cause?.code ?? err.code;
     if (pgCode === '23505') return reply.code(409).send(errorBody('conflict', 'That already exists'));
     if (pgCode === '23503') return reply.code(409).send(errorBody('conflict', 'A referenced record does not exist or is still in use'));
-    if (pgCode === '22P02' || pgCode === '22007' || pgCode === '22001') return reply.code(400).send(errorBody('bad_request', 'A value has the wrong format or is too long'));
+    // Bad formats, too long, out of range, and NUL characters (text 22021, JSON 22P05) that PostgreSQL refuses.
+    if (['22P02', '22007', '22001', '22003', '22021', '22P05', '22008'].includes(pgCode)) {
+      return reply.code(400).send(errorBody('bad_request', 'A value has the wrong format, is out of range, or contains characters that are not allowed'));
+    }
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       return reply.code(err.statusCode).send(errorBody(frameworkCode(err), err.message));
     }
@@ -127,7 +130,7 @@ export async function buildApp(services: Services, options: { logger?: boolean |
       await api.register(notificationRoutes, opts);
       await api.register(slaRoutes, opts);
       await api.register(systemRoutes, opts);
-      api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+      api.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
     },
     { prefix: '/api/v1' },
   );

@@ -9,3 +9,4 @@ export * from './schema/auth.ts';
 export * from './schema/system.ts';
 export * from './schema/notifications.ts';
 export * from './schema/sla.ts';
+export * from './schema/workspace.ts';

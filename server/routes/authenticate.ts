@@ -11,6 +11,10 @@ export const SESSION_COOKIE = 'sb_session';
 export const CSRF_COOKIE = 'sb_csrf';
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Open to anonymous callers; every other API route answers 401 before even reading the body. */
+    public?: boolean;
+  }
   interface FastifyRequest {
     /** Who is calling, or null for an anonymous visitor. */
     actor: Actor | null;
@@ -67,11 +71,12 @@ export function registerAuthentication(app: FastifyInstance, services: Services)
       return;
     }
     const secret = req.cookies[SESSION_COOKIE];
-    if (!secret) return;
-    const session = await sessionFinder(db, secret, now);
-    if (!session || session.mfaPending) return;
-    const loaded = session.principalType === 'agent' ? await agentActorLoader(db, session.principalId) : await contactActorLoader(db, session.principalId);
-    if (!loaded) return;
+    const session = secret ? await sessionFinder(db, secret, now) : null;
+    const loaded = !session || session.mfaPending ? null : session.principalType === 'agent' ? await agentActorLoader(db, session.principalId) : await contactActorLoader(db, session.principalId);
+    if (!loaded || !session) {
+      if (!req.routeOptions.config?.public && req.routeOptions.url) throw new AppError('unauthenticated', 'Sign in first');
+      return;
+    }
     req.actor = loaded.actor;
     req.authVia = 'session';
     req.csrfToken = session.csrfToken;

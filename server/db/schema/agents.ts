@@ -25,6 +25,8 @@ export const agents = pgTable(
     capacity: integer('capacity').notNull().default(3),
     /** Base32 TOTP secret; set while enrolling or enrolled. */
     totpSecret: text('totp_secret'),
+    /** Time step of the last TOTP code accepted; a code is never accepted twice. */
+    totpLastStep: integer('totp_last_step'),
     /** Two-factor confirmed and required at login. */
     totpEnabled: boolean('totp_enabled').notNull().default(false),
     /** Disabled agents cannot log in and keep their history. */

@@ -70,6 +70,14 @@ export const conversations = pgTable(
     lastSeq: integer('last_seq').notNull().default(0),
     /** Client-chosen key so a retried create returns the first conversation. */
     idempotencyKey: text('idempotency_key'),
+    /** Customer satisfaction 1–5, given once solved. */
+    csatScore: integer('csat_score'),
+    /** The customer's comment with the rating. */
+    csatComment: text('csat_comment'),
+    /** When the rating was given. */
+    csatAt: ts('csat_at'),
+    /** Set when this conversation was merged into another (it is then closed). */
+    mergedIntoId: uuid('merged_into_id'),
     /** When solved, for auto-close. */
     solvedAt: ts('solved_at'),
     createdAt: createdAt(),

@@ -29,21 +29,29 @@ export async function agentAuthenticator(db: Db, input: AgentLogin) {
   }
   if (agent.totpEnabled && agent.totpSecret) {
     if (!input.totp) throw new AppError('mfa_required', 'Enter the 6-digit code from your authenticator app');
-    if (!(await totpValid(agent.totpSecret, input.totp, input.now))) {
+    const step = await totpStep(agent.totpSecret, input.totp, input.now);
+    // A code seen once (shoulder-surfed, phished in real time) is never accepted again.
+    if (step === null || (agent.totpLastStep !== null && step <= agent.totpLastStep)) {
       await loginThrottleFail(db, email, input.ip, input.now);
-      throw new AppError('invalid_credentials', 'Wrong two-factor code');
+      throw new AppError('invalid_credentials', 'Wrong or already used two-factor code');
     }
+    await db.update(agents).set({ totpLastStep: step }).where(eq(agents.id, agent.id));
   }
   await loginThrottleReset(db, email);
   return agent;
 }
 
-/** Accepts the current code and its neighbours (±30 s) for clock drift. */
-export async function totpValid(secret: string, token: string, now: Date): Promise<boolean> {
+/** The time step of a valid code (the current one or a neighbour, ±30 s for clock drift), or null. */
+export async function totpStep(secret: string, token: string, now: Date): Promise<number | null> {
   try {
-    const result = await verifyTotp({ secret, token, epoch: Math.floor(now.getTime() / 1000), epochTolerance: 30 });
-    return result.valid;
+    const epoch = Math.floor(now.getTime() / 1000);
+    const result = await verifyTotp({ secret, token, epoch, epochTolerance: 30 });
+    return result.valid ? Math.floor(epoch / 30) + result.delta : null;
   } catch {
-    return false;
+    return null;
   }
+}
+
+export async function totpValid(secret: string, token: string, now: Date): Promise<boolean> {
+  return (await totpStep(secret, token, now)) !== null;
 }

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { ConversationCreate } from '../../../common/schemas.ts';
 import { categories, conversations, inboxes } from '../../db/schema.ts';
@@ -18,6 +18,8 @@ import { messageCreator } from './messageCreator.ts';
 export async function conversationCreator(ctx: Ctx, input: z.output<typeof ConversationCreate>) {
   const actor = ctx.actor;
   if (input.idempotencyKey) {
+    // A retry racing the first attempt waits here for it to commit, then finds its conversation.
+    await ctx.db.execute(sql`select pg_advisory_xact_lock(hashtext(${`conversation-create:${input.idempotencyKey}`}))`);
     const [existing] = await ctx.db.select().from(conversations).where(eq(conversations.idempotencyKey, input.idempotencyKey)).limit(1);
     if (existing) {
       if (!canSeeConversation(actor, existing)) throw new AppError('conflict', 'This idempotency key was already used');

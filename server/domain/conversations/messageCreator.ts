@@ -53,6 +53,10 @@ export async function messageCreator(ctx: Ctx, conversationId: string, input: Me
       ? await ctx.db.select().from(messages).where(and(eq(messages.conversationId, conversationId), eq(messages.idempotencyKey, input.idempotencyKey))).limit(1)
       : [];
   if (duplicate[0]) {
+    const sameAuthor = duplicate[0].authorType === (fromCustomer ? 'contact' : actor.type) && duplicate[0].authorId === (fromCustomer ? conversation.contactId : actor.id);
+    if (input.idempotencyKey && !input.externalId && (!sameAuthor || duplicate[0].visibility !== visibility)) {
+      throw new AppError('conflict', 'This idempotency key was already used for another message');
+    }
     const files = await ctx.db.select().from(attachments).where(eq(attachments.messageId, duplicate[0].id));
     return { message: { ...duplicate[0], attachments: files }, created: false, conversation };
   }

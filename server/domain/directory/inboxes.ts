@@ -34,7 +34,10 @@ export async function inboxUpdater(ctx: Ctx, id: string, patch: z.output<typeof 
   const [row] = await ctx.db.update(inboxes).set(patch).where(eq(inboxes.id, id)).returning();
   const { settings, ...visible } = patch;
   const change = diff(before as unknown as Record<string, unknown>, visible as Record<string, unknown>);
-  await recordEvent(ctx, { type: 'inboxes.update', subjectType: 'inbox', subjectId: id, data: { ...change, ...(settings ? { settingsChanged: true } : {}) } });
+  const settingsChanged = settings !== undefined && JSON.stringify(settings) !== JSON.stringify(before.settings);
+  if (Object.keys(change.after).length || settingsChanged) {
+    await recordEvent(ctx, { type: 'inboxes.update', subjectType: 'inbox', subjectId: id, data: { ...change, ...(settingsChanged ? { settingsChanged: true } : {}) } });
+  }
   return row!;
 }
 

@@ -1,9 +1,10 @@
 import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { attachments, messages } from '../../db/schema.ts';
 import { AppError, notFound } from '../../errors.ts';
-import { type Ctx, recordEvent } from '../context.ts';
+import { rmSync } from 'node:fs';
+import { type Ctx, type Services, recordEvent } from '../context.ts';
 import { conversationGetter } from '../conversations/conversationReader.ts';
-import type { StoredBlob } from './blobStore.ts';
+import { blobPath, type StoredBlob } from './blobStore.ts';
 
 /** Keeps a name for display only: no path, no control characters, bounded length. */
 export const cleanFilename = (name: string) =>
@@ -25,6 +26,20 @@ export async function attachmentCreator(ctx: Ctx, conversationId: string, blob: 
     data: { filename: row!.filename, contentType: row!.contentType, size: row!.size },
   });
   return row!;
+}
+
+/** Refuses an upload to a conversation the actor cannot see (or that is closed) before any file is read. */
+export async function attachmentUploadCheck(ctx: Ctx, conversationId: string): Promise<void> {
+  const conversation = await conversationGetter(ctx, conversationId);
+  if (conversation.status === 'closed') throw new AppError('conflict', 'This conversation is closed');
+}
+
+/** Deletes stored blobs that no attachment row refers to (an upload that failed half-way). */
+export async function blobOrphanRemover(services: Services, hashes: string[]): Promise<void> {
+  for (const sha of new Set(hashes)) {
+    const [used] = await services.database.db.select({ id: attachments.id }).from(attachments).where(eq(attachments.sha256, sha)).limit(1);
+    if (!used) rmSync(blobPath(services.env.dataDir, sha), { force: true });
+  }
 }
 
 /** Links uploaded attachments to a new message; each must belong to this conversation and be unattached. */

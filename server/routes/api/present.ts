@@ -93,6 +93,8 @@ export const presentConversation = (c: ConversationView) => ({
   firstResponseAt: iso(c.firstResponseAt),
   lastMessageAt: c.lastMessageAt.toISOString(),
   lastSeq: c.lastSeq,
+  csat: c.csatScore ? { score: c.csatScore, comment: c.csatComment, ratedAt: c.csatAt!.toISOString() } : null,
+  mergedIntoId: c.mergedIntoId,
   createdAt: c.createdAt.toISOString(),
   updatedAt: c.updatedAt.toISOString(),
 });

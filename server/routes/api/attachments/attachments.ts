@@ -2,7 +2,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { z } from 'zod';
 import { AttachmentOut } from '../../../../common/schemas.ts';
 import { blobPath, blobStorer } from '../../../domain/files/blobStore.ts';
-import { attachmentCreator, attachmentGetter } from '../../../domain/files/attachments.ts';
+import { attachmentCreator, attachmentGetter, attachmentUploadCheck, blobOrphanRemover } from '../../../domain/files/attachments.ts';
 import { AppError, notFound } from '../../../errors.ts';
 import { type Api, type RouteOptions, IdParams, Items, errors, run } from '../run.ts';
 
@@ -37,26 +37,34 @@ export async function attachmentRoutes(app: Api, { services }: RouteOptions) {
     },
     async (req, reply) => {
       if (!req.isMultipart()) throw new AppError('unsupported_media_type', 'Send files as multipart/form-data');
+      // Who may upload here is settled before a single byte is written to disk.
+      await run(services, req, (ctx) => attachmentUploadCheck(ctx, req.params.id));
       // Every file is stored and checked before any row is written: one bad file means none are recorded.
       const stored: { blob: Awaited<ReturnType<typeof blobStorer>>; filename: string }[] = [];
       const tooLarge = (name: string) => new AppError('payload_too_large', `${name} is larger than ${(maxBytes / 1024 / 1024).toFixed(maxBytes < 1024 * 1024 ? 3 : 0)} MB`);
-      for await (const part of req.files({ limits: { fileSize: maxBytes, files: MAX_FILES } })) {
-        if (stored.length >= MAX_FILES) throw new AppError('payload_too_large', `At most ${MAX_FILES} files at once`);
-        let blob;
-        try {
-          blob = await blobStorer(services.env.dataDir, part.file);
-        } catch (err) {
-          if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE' || part.file.truncated) throw tooLarge(part.filename);
-          throw err;
+      let created;
+      try {
+        for await (const part of req.files({ limits: { fileSize: maxBytes, files: MAX_FILES } })) {
+          if (stored.length >= MAX_FILES) throw new AppError('payload_too_large', `At most ${MAX_FILES} files at once`);
+          let blob;
+          try {
+            blob = await blobStorer(services.env.dataDir, part.file);
+          } catch (err) {
+            if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE' || part.file.truncated) throw tooLarge(part.filename);
+            throw err;
+          }
+          if (part.file.truncated) throw tooLarge(part.filename);
+          stored.push({ blob, filename: part.filename });
         }
-        if (part.file.truncated) throw tooLarge(part.filename);
-        stored.push({ blob, filename: part.filename });
+        created = await run(services, req, async (ctx) => {
+          const rows = [];
+          for (const s of stored) rows.push(await attachmentCreator(ctx, req.params.id, s.blob, s.filename));
+          return rows;
+        });
+      } catch (err) {
+        await blobOrphanRemover(services, stored.map((s) => s.blob.sha256));
+        throw err;
       }
-      const created = await run(services, req, async (ctx) => {
-        const rows = [];
-        for (const s of stored) rows.push(await attachmentCreator(ctx, req.params.id, s.blob, s.filename));
-        return rows;
-      });
       if (!created.length) throw new AppError('validation_failed', 'No file in the upload');
       return reply.code(201).send({ items: created.map(presentAttachment) });
     },

@@ -14,7 +14,7 @@ import { type Api, type RouteOptions, errors, run } from '../run.ts';
 
 const Code = z.object({ code: z.string().regex(/^\d{6}$/, 'six digits') });
 /** Login endpoints get a per-IP request limit on top of the per-account lockout. */
-const loginLimit = { rateLimit: { max: 20, timeWindow: '1 minute' } };
+const loginLimit = { public: true, rateLimit: { max: 20, timeWindow: '1 minute' } };
 
 function setSessionCookies(reply: FastifyReply, services: Services, session: NewSession) {
   const secure = services.env.publicUrl.startsWith('https://');
@@ -79,14 +79,14 @@ export async function authRoutes(app: Api, { services }: RouteOptions) {
     },
   );
 
-  app.post('/auth/logout', { schema: { tags: ['auth'], summary: 'End this session', response: { 204: z.null() } } }, async (req, reply) => {
+  app.post('/auth/logout', { config: { public: true }, schema: { tags: ['auth'], summary: 'End this session', response: { 204: z.null() } } }, async (req, reply) => {
     const secret = req.cookies[SESSION_COOKIE];
     if (secret) await sessionDestroyer(db, secret);
     reply.clearCookie(SESSION_COOKIE, { path: '/' }).clearCookie(CSRF_COOKIE, { path: '/' });
     return reply.code(204).send(null);
   });
 
-  app.get('/auth/me', { schema: { tags: ['auth'], summary: 'Who is signed in', response: { 200: Me, ...errors(401) } } }, async (req) => {
+  app.get('/auth/me', { config: { public: true }, schema: { tags: ['auth'], summary: 'Who is signed in', response: { 200: Me, ...errors(401) } } }, async (req) => {
     const actor = req.actor;
     if (!actor || (actor.type !== 'agent' && actor.type !== 'contact') || !req.csrfToken) throw new AppError('unauthenticated', 'Sign in first');
     return describe(services, actor, req.csrfToken, req.mustEnrollTotp);

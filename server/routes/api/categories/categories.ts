@@ -5,7 +5,7 @@ import { presentCategory, presentSkill } from '../present.ts';
 import { type Api, type RouteOptions, IdParams, Items, errors, run, runPublic } from '../run.ts';
 
 export async function categoryRoutes(app: Api, { services }: RouteOptions) {
-  app.get('/categories', { schema: { tags: ['categories'], summary: 'Categories (public: the ticket and pre-chat forms list them)', response: { 200: Items(CategoryOut) } } }, async (req) => ({
+  app.get('/categories', { config: { public: true }, schema: { tags: ['categories'], summary: 'Categories (public: the ticket and pre-chat forms list them)', response: { 200: Items(CategoryOut) } } }, async (req) => ({
     // Public read of public data: runs as the system, which can read but the function changes nothing.
     items: (await runPublic(services, req, req.actor ?? SYSTEM, (ctx) => categoryLister(ctx))).map(presentCategory),
   }));
