@@ -7,6 +7,10 @@ export const SOCKET_EVENTS = {
   conversationJoin: 'conversation:join',
   /** client → server: leave it. */
   conversationLeave: 'conversation:leave',
+  /** client → server (staff): {conversationId, typing} — I am (not) typing a reply. */
+  typing: 'conversation:typing',
+  /** server → client (staff): {conversationId, viewers:[{id,name,typing}]} — who else has it open (collision warning). */
+  presence: 'presence',
   /** server → client: a message was added (customers receive public ones only). */
   message: 'message',
   /** server → client (staff): a change in a conversation's history. */

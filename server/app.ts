@@ -23,7 +23,9 @@ import { notificationRoutes } from './routes/api/notifications/notifications.ts'
 import { slaRoutes } from './routes/api/sla/sla.ts';
 import { systemRoutes } from './routes/api/system/system.ts';
 import { teamRoutes } from './routes/api/teams/teams.ts';
+import { ticketRoutes } from './routes/api/tickets/tickets.ts';
 import { tokenRoutes } from './routes/api/tokens/tokens.ts';
+import { workspaceRoutes } from './routes/api/workspace/workspace.ts';
 import { homePage } from './routes/pages/home.ts';
 
 const WEB_DIST = fileURLToPath(new URL('../dist/web', import.meta.url));
@@ -119,6 +121,8 @@ export async function buildApp(services: Services, options: { logger?: boolean |
     async (api) => {
       const opts = { services };
       await api.register(authRoutes, opts);
+      await api.register(ticketRoutes, opts);
+      await api.register(workspaceRoutes, opts);
       await api.register(conversationRoutes, opts);
       await api.register(attachmentRoutes, opts);
       await api.register(contactRoutes, opts);

@@ -29,6 +29,22 @@ export const rooms = {
 };
 
 const JoinPayload = z.object({ conversationId: z.uuid() });
+const TypingPayload = z.object({ conversationId: z.uuid(), typing: z.boolean() });
+
+/** Tells everyone looking at a conversation who else is (viewing it, typing in it) — across processes with the Redis adapter. */
+async function broadcastPresence(io: Server, conversationId: string): Promise<void> {
+  const room = rooms.conversationStaff(conversationId);
+  const sockets = await io.in(room).fetchSockets();
+  const viewers = new Map<string, { id: string; name: string; typing: boolean }>();
+  for (const s of sockets) {
+    const actor = s.data.actor as Actor;
+    if (actor.type !== 'agent') continue;
+    const typing = Boolean((s.data.typing as string[] | undefined)?.includes(conversationId));
+    const seen = viewers.get(actor.id);
+    viewers.set(actor.id, { id: actor.id, name: actor.name, typing: typing || Boolean(seen?.typing) });
+  }
+  io.to(room).emit(SOCKET_EVENTS.presence, { conversationId, viewers: [...viewers.values()] });
+}
 
 function cookieValue(header: string | undefined, name: string): string | undefined {
   for (const part of (header ?? '').split(';')) {
@@ -112,6 +128,7 @@ export async function attachRealtime(server: HttpServer, services: Services): Pr
         const conversation = await read(services, actor, (ctx) => conversationGetter(ctx, conversationId));
         await socket.join(isStaff(actor) ? rooms.conversationStaff(conversationId) : rooms.conversationCustomer(conversationId));
         ack?.({ ok: true, lastSeq: conversation.lastSeq });
+        if (isStaff(actor)) await broadcastPresence(io, conversationId);
       } catch (err) {
         ack?.(fail(err) as SocketAck<{ lastSeq: number }>);
       }
@@ -121,7 +138,29 @@ export async function attachRealtime(server: HttpServer, services: Services): Pr
       if (!parsed.success) return ack?.(fail(parsed.error));
       await socket.leave(rooms.conversationStaff(parsed.data.conversationId));
       await socket.leave(rooms.conversationCustomer(parsed.data.conversationId));
+      socket.data.typing = ((socket.data.typing as string[] | undefined) ?? []).filter((id) => id !== parsed.data.conversationId);
       ack?.({ ok: true });
+      if (isStaff(actor)) await broadcastPresence(io, parsed.data.conversationId);
+    });
+    socket.on(SOCKET_EVENTS.typing, async (payload: unknown, ack?: (a: SocketAck) => void) => {
+      const parsed = TypingPayload.safeParse(payload);
+      if (!parsed.success) return ack?.(fail(parsed.error));
+      const { conversationId, typing } = parsed.data;
+      // Only someone who joined the room (access checked there) can announce typing in it.
+      if (!isStaff(actor) || !socket.rooms.has(rooms.conversationStaff(conversationId))) return ack?.(fail(new AppError('forbidden', 'Join the conversation first')));
+      const current = new Set((socket.data.typing as string[] | undefined) ?? []);
+      if (typing) current.add(conversationId);
+      else current.delete(conversationId);
+      socket.data.typing = [...current];
+      ack?.({ ok: true });
+      await broadcastPresence(io, conversationId);
+    });
+    socket.on('disconnecting', () => {
+      const left = [...socket.rooms].filter((r) => r.startsWith('conversation-') && !r.endsWith('-customer')).map((r) => r.slice('conversation-'.length));
+      // After the socket has left its rooms, tell the others.
+      setImmediate(() => {
+        for (const id of left) void broadcastPresence(io, id).catch(() => {});
+      });
     });
   });
 

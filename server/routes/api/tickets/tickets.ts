@@ -1,0 +1,149 @@
+import { z } from 'zod';
+import { ConversationFields, Id, RatingCreate } from '../../../../common/schemas.ts';
+import { SYSTEM, type Actor, transact } from '../../../domain/context.ts';
+import { conversationCreator } from '../../../domain/conversations/conversationCreator.ts';
+import { conversationCounter } from '../../../domain/conversations/conversationCounter.ts';
+import { ratingGiver } from '../../../domain/conversations/ratingGiver.ts';
+import { defaultInbox } from '../../../domain/directory/inboxes.ts';
+import { blobStorer, type StoredBlob } from '../../../domain/files/blobStore.ts';
+import { attachmentCreator, attachmentLinker, blobOrphanRemover } from '../../../domain/files/attachments.ts';
+import { messages } from '../../../db/schema.ts';
+import { and, eq } from 'drizzle-orm';
+import { AppError } from '../../../errors.ts';
+import { type Api, type RouteOptions, IdParams, errors, run } from '../run.ts';
+
+const MAX_FILES = 10;
+
+/** The web form's fields (multipart or JSON). Anonymous visitors give their email. */
+const TicketForm = z.object({
+  email: z.email().max(254).optional(),
+  name: z.string().trim().max(200).default(''),
+  subject: z.string().trim().min(1).max(300),
+  body: z.string().trim().min(1).max(50_000),
+  categoryId: Id.optional(),
+  language: z.string().min(2).max(10).default('en'),
+  uid: z.string().trim().max(64).optional(),
+  orderId: z.string().trim().max(128).optional(),
+  txHash: z.string().trim().max(128).optional(),
+  coin: z.string().trim().max(20).optional(),
+  network: z.string().trim().max(40).optional(),
+});
+
+export async function ticketRoutes(app: Api, { services }: RouteOptions) {
+  const maxBytes = services.env.MAX_UPLOAD_BYTES;
+
+  app.post(
+    '/tickets',
+    {
+      config: { public: true, rateLimit: { max: 30, timeWindow: '1 minute' } },
+      schema: {
+        tags: ['tickets'],
+        summary: 'File a ticket from the web form or an integration (multipart with files, or JSON)',
+        description:
+          'Anonymous visitors give email (and name); signed-in customers file for themselves; staff and tokens give the customer email. ' +
+          'Multipart fields: email, name, subject, body, categoryId, language, uid, orderId, txHash, coin, network, and files. Returns {id, number}.',
+        consumes: ['multipart/form-data', 'application/json'],
+        response: { 201: z.object({ id: Id, number: z.number().int() }), ...errors(400, 403, 404, 409, 413, 429) },
+      },
+    },
+    async (req, reply) => {
+      const fields: Record<string, string> = {};
+      const stored: { blob: StoredBlob; filename: string }[] = [];
+      try {
+        if (req.isMultipart()) {
+          for await (const part of req.parts({ limits: { fileSize: maxBytes, files: MAX_FILES } })) {
+            if (part.type === 'field') {
+              if (typeof part.value === 'string') fields[part.fieldname] = part.value;
+              continue;
+            }
+            if (!part.filename) {
+              part.file.resume();
+              continue;
+            }
+            let blob: StoredBlob;
+            try {
+              blob = await blobStorer(services.env.dataDir, part.file);
+            } catch (err) {
+              if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE' || part.file.truncated) throw new AppError('payload_too_large', `${part.filename} is larger than the upload limit`);
+              throw err;
+            }
+            if (part.file.truncated) throw new AppError('payload_too_large', `${part.filename} is larger than the upload limit`);
+            stored.push({ blob, filename: part.filename });
+          }
+        } else {
+          Object.assign(fields, (req.body ?? {}) as Record<string, string>);
+        }
+        const parsed = TicketForm.safeParse(fields);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0]!;
+          throw new AppError('validation_failed', `Invalid body: /${issue.path.join('/')} ${issue.message}`, { issues: parsed.error.issues.map((i) => ({ path: `/${i.path.join('/')}`, message: i.message })) });
+        }
+        const form = parsed.data;
+        const actor: Actor = req.actor ?? SYSTEM;
+        const isCustomer = actor.type === 'contact';
+        if (!isCustomer && !form.email) throw new AppError('validation_failed', 'Give your email address so we can answer you');
+        const ticketFields = ConversationFields.parse(Object.fromEntries(['uid', 'orderId', 'txHash', 'coin', 'network'].filter((k) => (form as any)[k]).map((k) => [k, (form as any)[k]])));
+
+        const conversation = await transact(
+          services,
+          actor,
+          async (ctx) => {
+            // The web form's inbox, unless an integration files it.
+            const inbox = await defaultInbox(ctx.db, actor.type === 'token' ? 'api' : 'webform');
+            const { conversation } = await conversationCreator(ctx, {
+              inboxId: inbox.id,
+              subject: form.subject,
+              body: form.body,
+              mode: 'async',
+              language: form.language,
+              categoryId: form.categoryId,
+              fields: ticketFields,
+              tags: [],
+              ...(isCustomer ? {} : { contact: { email: form.email!, name: form.name } }),
+            });
+            if (stored.length) {
+              // The files travel with the first message, as the customer sent them together.
+              const ids = [];
+              for (const s of stored) ids.push((await attachmentCreator({ ...ctx, actor: SYSTEM }, conversation.id, s.blob, s.filename)).id);
+              const [first] = await ctx.db.select({ id: messages.id }).from(messages).where(and(eq(messages.conversationId, conversation.id), eq(messages.seq, 1)));
+              await attachmentLinker(ctx, conversation.id, first!.id, ids);
+            }
+            return conversation;
+          },
+          req.ip,
+        );
+        return reply.code(201).send({ id: conversation.id, number: conversation.number });
+      } catch (err) {
+        await blobOrphanRemover(services, stored.map((s) => s.blob.sha256));
+        throw err;
+      }
+    },
+  );
+
+  app.post(
+    '/conversations/:id/rating',
+    {
+      schema: {
+        tags: ['tickets'],
+        summary: 'The customer rates a solved conversation (CSAT 1–5 with a comment)',
+        params: IdParams,
+        body: RatingCreate,
+        response: { 200: z.object({ score: z.number().int(), comment: z.string().nullable(), ratedAt: z.string() }), ...errors(400, 401, 403, 404, 409) },
+      },
+    },
+    async (req) => run(services, req, (ctx) => ratingGiver(ctx, req.params.id, req.body)),
+  );
+
+  app.get(
+    '/conversations/counts',
+    {
+      schema: {
+        tags: ['conversations'],
+        summary: 'Open work per inbox view (mine, unassigned, my teams, all)',
+        response: { 200: z.object({ mine: z.number().int(), unassigned: z.number().int(), teams: z.number().int(), all: z.number().int() }), ...errors(401, 403) },
+      },
+    },
+    async (req) => run(services, req, (ctx) => conversationCounter(ctx)),
+  );
+}
+
