@@ -6,7 +6,7 @@ import { PASSWORD, bearer, createTestApp, loginAgent, loginContact, makeAgent, m
 import { API, type Route, apiRoutes, blobFiles, expectError, fill, multipart, rowCounts, tempDataDir } from './helpers.ts';
 
 /** Routes anyone may call. */
-const PUBLIC = new Set(['POST /auth/login', 'POST /auth/logout', 'GET /categories', 'POST /auth/customer/login', 'POST /auth/customer/code', 'POST /auth/customer/verify']);
+const PUBLIC = new Set(['POST /auth/login', 'POST /auth/logout', 'GET /categories', 'POST /auth/customer/login', 'POST /auth/customer/code', 'POST /auth/customer/verify', 'POST /tickets']);
 
 /** Marks the multipart upload route: its body is a file, built per request. */
 const UPLOAD = Symbol('multipart upload');
@@ -41,6 +41,17 @@ const BODIES: Record<string, unknown> = {
   'POST /notifications/read': { all: true },
   'POST /sla-policies': { name: 'Matrix SLA', firstResponseMinutes: 30 },
   'PATCH /sla-policies/{id}': { enabled: false },
+  'POST /conversations/{id}/rating': { score: 5 },
+  'POST /conversations/{id}/render': { template: 'Hello {{customer.name}}' },
+  'POST /conversations/{id}/macros/{macroId}': undefined,
+  'POST /conversations/{id}/merge': { targetId: '00000000-0000-4000-8000-000000000000' },
+  'POST /conversations/{id}/split': { messageId: '00000000-0000-4000-8000-000000000000' },
+  'POST /conversations/bulk': { ids: ['00000000-0000-4000-8000-000000000000'], patch: { priority: 'high' } },
+  'POST /canned-replies': { title: 'Matrix', body: 'Hello' },
+  'PATCH /canned-replies/{id}': { title: 'Renamed' },
+  'POST /macros': { name: 'Matrix macro', actions: { priority: 'high' } },
+  'PATCH /macros/{id}': { name: 'Renamed' },
+  'POST /views': { name: 'Matrix view', query: { status: 'open' } },
 };
 
 /** Admin only (PATCH /agents/{id} here means someone else's record). */
@@ -67,12 +78,14 @@ const ADMIN_ONLY = new Set([
 ]);
 
 /** Staff-only areas: a customer gets 403 on every route in them. */
-const STAFF_PREFIXES = ['/agents', '/teams', '/skills', '/inboxes', '/tokens', '/settings', '/events', '/outbox', '/notifications', '/sla-policies'];
+const STAFF_PREFIXES = ['/agents', '/teams', '/skills', '/inboxes', '/tokens', '/settings', '/events', '/outbox', '/notifications', '/sla-policies', '/canned-replies', '/macros', '/views'];
 
 /** About the signed-in agent themselves: a token, not being one, gets no answer there. */
-const PERSONAL = new Set(['GET /auth/me', 'GET /notifications']);
+const PERSONAL = new Set(['GET /auth/me', 'GET /notifications', 'GET /views']);
 const isStaffRoute = (r: Route) =>
-  STAFF_PREFIXES.some((p) => r.path === p || r.path.startsWith(`${p}/`)) || ['GET /contacts', 'POST /contacts', 'PATCH /contacts/{id}', 'POST /categories', 'PATCH /categories/{id}'].includes(r.key);
+  STAFF_PREFIXES.some((p) => r.path === p || r.path.startsWith(`${p}/`)) ||
+  ['GET /conversations/counts', 'POST /conversations/bulk', 'POST /conversations/{id}/render', 'POST /conversations/{id}/macros/{macroId}'].includes(r.key) ||
+  ['GET /contacts', 'POST /contacts', 'PATCH /contacts/{id}', 'POST /categories', 'PATCH /categories/{id}'].includes(r.key);
 
 const hasBody = (r: Route) => r.method === 'POST' || r.method === 'PATCH';
 
@@ -112,6 +125,9 @@ describe.each(DB_KINDS)('API authorization on %s', (kind) => {
     const inbox = await admin.request('POST', `${API}/inboxes`, { kind: 'email', name: 'Fixture', settings: { password: 'smtp-secret' } });
     const sla = await admin.request('POST', `${API}/sla-policies`, { name: 'Fixture SLA', firstResponseMinutes: 60 });
     expect(sla.statusCode, sla.body).toBe(201);
+    const canned = await admin.request('POST', `${API}/canned-replies`, { title: 'Fixture', body: 'Hi' });
+    const macro = await admin.request('POST', `${API}/macros`, { name: 'Fixture macro' });
+    const view = await admin.request('POST', `${API}/views`, { name: 'Fixture view', query: { status: 'open' } });
     const upload = multipart([{ name: 'hello.txt', content: 'hello from the fixture' }]);
     const attachment = await admin.request('POST', `${API}/conversations/${conversation.json().id}/attachments`, upload.payload, upload.headers);
     expect([conversation.statusCode, category.statusCode, inbox.statusCode, attachment.statusCode]).toEqual([201, 201, 201, 201]);
@@ -126,6 +142,9 @@ describe.each(DB_KINDS)('API authorization on %s', (kind) => {
       '/conversations/': conversation.json().id,
       '/attachments/': attachment.json().items[0].id,
       '/sla-policies/': sla.json().id,
+      '/canned-replies/': canned.json().id,
+      '/macros/': macro.json().id,
+      '/views/': view.json().id,
     };
   });
   afterAll(async () => {
@@ -137,7 +156,7 @@ describe.each(DB_KINDS)('API authorization on %s', (kind) => {
     if (!r.path.includes('{id}')) return `${API}${r.path}`;
     const id = Object.entries(ids).find(([prefix]) => r.path.startsWith(prefix))?.[1];
     if (!id) throw new Error(`no fixture id for ${r.key}`);
-    return fill(r.path, id);
+    return fill(r.path, id, { macroId: ids['/macros/']! });
   };
   /** Sends the route's valid body (a fresh file for the upload route) as the given caller. */
   function send(auth: Auth, r: Route, url: string) {

@@ -46,7 +46,8 @@ export async function apiRoutes(t: TestApp): Promise<Route[]> {
 }
 
 /** Fills `{id}` with the given id (a random UUID by default). */
-export const fill = (path: string, id: string = randomUUID()) => `${API}${path.replace('{id}', id)}`;
+export const fill = (path: string, id: string = randomUUID(), params: Record<string, string> = {}) =>
+  `${API}${path.replace('{id}', id).replace(/\{(\w+)\}/g, (_, name: string) => params[name] ?? randomUUID())}`;
 
 /** Tables whose row counts a failed request must leave alone. */
 export const COUNTED = ['agents', 'teams', 'team_members', 'categories', 'skills', 'inboxes', 'contacts', 'conversations', 'messages', 'api_tokens', 'events', 'outbox_emails'] as const;
