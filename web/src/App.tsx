@@ -1,5 +1,5 @@
 import { Suspense, lazy } from 'react';
-import { Navigate, Route, Routes, useLocation } from 'react-router-dom';
+import { Link, Navigate, Route, Routes, useLocation } from 'react-router-dom';
 import { Alert, Button, Center, Loader, Stack } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { useMe } from './queries.ts';
@@ -8,9 +8,14 @@ import { Shell } from './components/Shell.tsx';
 import { InboxPage } from './pages/InboxPage.tsx';
 import { SecurityPage } from './pages/SecurityPage.tsx';
 import { NotFoundPage } from './pages/NotFoundPage.tsx';
+import { PortalShell } from './portal/PortalShell.tsx';
+import { NewTicketPage } from './portal/NewTicketPage.tsx';
+import { PortalLoginPage } from './portal/PortalLoginPage.tsx';
 
 // The conversation and admin pages are larger and not on the first screen: load them on demand.
 const ConversationPage = lazy(() => import('./pages/ConversationPage.tsx').then((m) => ({ default: m.ConversationPage })));
+const MyTicketsPage = lazy(() => import('./portal/MyTicketsPage.tsx').then((m) => ({ default: m.MyTicketsPage })));
+const TicketPage = lazy(() => import('./portal/TicketPage.tsx').then((m) => ({ default: m.TicketPage })));
 const AdminPage = lazy(() => import('./pages/admin/AdminPage.tsx').then((m) => ({ default: m.AdminPage })));
 
 export function FullPageLoader() {
@@ -52,10 +57,45 @@ function RequireAgent() {
   return <Shell me={me.data} />;
 }
 
+/** The customer's own pages: a signed-in customer, else the customer sign-in (agents are pointed to their workspace). */
+function RequireCustomer({ page }: { page: 'list' | 'ticket' }) {
+  const { t } = useTranslation();
+  const location = useLocation();
+  const me = useMe();
+  if (me.isPending) return <FullPageLoader />;
+  if (me.isError) {
+    return (
+      <Alert color="red" title={t('app.errorTitle')} maw={480} mx="auto">
+        {me.error.message}
+      </Alert>
+    );
+  }
+  if (me.data?.type === 'agent') {
+    return (
+      <Alert color="indigo" maw={520} mx="auto" title={t('portal.agentNotice.title')}>
+        <Stack gap="sm" align="flex-start">
+          {t('portal.agentNotice.text')}
+          <Button component={Link} to="/agent" size="xs">
+            {t('portal.agentNotice.open')}
+          </Button>
+        </Stack>
+      </Alert>
+    );
+  }
+  if (!me.data) return <Navigate to={`/tickets/login?next=${encodeURIComponent(location.pathname)}`} replace />;
+  return <Suspense fallback={<FullPageLoader />}>{page === 'list' ? <MyTicketsPage me={me.data} /> : <TicketPage />}</Suspense>;
+}
+
 export function App() {
   return (
     <Routes>
       <Route path="/login" element={<LoginPage />} />
+      <Route path="/tickets" element={<PortalShell />}>
+        <Route index element={<RequireCustomer page="list" />} />
+        <Route path="new" element={<NewTicketPage />} />
+        <Route path="login" element={<PortalLoginPage />} />
+        <Route path=":id" element={<RequireCustomer page="ticket" />} />
+      </Route>
       <Route element={<RequireAgent />}>
         <Route path="/agent" element={<InboxPage />} />
         <Route

@@ -55,9 +55,10 @@ export function onApiError(listener: Listener): () => void {
   return () => listeners.delete(listener);
 }
 
-async function request<T>(method: string, path: string, options: { query?: Query; body?: unknown } = {}): Promise<T> {
+async function request<T>(method: string, path: string, options: { query?: Query; body?: unknown; form?: FormData } = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
-  if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+  // FormData sets its own multipart boundary header.
+  if (options.body !== undefined && !options.form) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && method !== 'HEAD') {
     const csrf = readCookie('sb_csrf') ?? csrfFallback;
     if (csrf) headers['X-CSRF-Token'] = csrf;
@@ -68,7 +69,7 @@ async function request<T>(method: string, path: string, options: { query?: Query
       method,
       headers,
       credentials: 'same-origin',
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      body: options.form ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
     });
   } catch {
     throw new ApiError('network_error', 'The server could not be reached. Check your connection and try again.', 0);
@@ -98,4 +99,6 @@ export const api = {
   patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, { body }),
   put: <T>(path: string, body: unknown) => request<T>('PUT', path, { body }),
   delete: <T = void>(path: string) => request<T>('DELETE', path),
+  /** multipart/form-data (file uploads), with the same cookies, CSRF header and errors. */
+  upload: <T>(path: string, form: FormData) => request<T>('POST', path, { form }),
 };

@@ -2,7 +2,7 @@
 import { useQuery } from '@tanstack/react-query';
 import type { AgentOut, CategoryOut, InboxOut, Me, TeamOut } from '../../common/schemas.ts';
 import { api, ApiError, setCsrfToken } from './api.ts';
-import type { Items } from './lib/types.ts';
+import type { AgentNotification, CannedReply, Items, Macro, SavedView, ViewCounts } from './lib/types.ts';
 
 export const meKey = ['me'] as const;
 
@@ -66,4 +66,56 @@ export function useInboxes() {
 /** id → item lookup for a reference list. */
 export function byId<T extends { id: string }>(items: T[] | undefined): Map<string, T> {
   return new Map((items ?? []).map((item) => [item.id, item]));
+}
+
+/** Open work per built-in view; part of the 'conversations' family so any list refresh refreshes it. */
+export function useCounts(enabled = true) {
+  return useQuery({
+    queryKey: ['conversations', 'counts'],
+    queryFn: () => api.get<ViewCounts>('/conversations/counts'),
+    refetchInterval: 30_000,
+    enabled,
+    retry: false,
+  });
+}
+
+export function useSavedViews(enabled = true) {
+  return useQuery({
+    queryKey: ['views'],
+    queryFn: () => api.get<Items<SavedView>>('/views'),
+    select: (d) => d.items,
+    staleTime: REFERENCE_STALE,
+    enabled,
+    retry: false,
+  });
+}
+
+export function useNotifications(enabled = true) {
+  return useQuery({
+    queryKey: ['notifications'],
+    queryFn: () => api.get<{ items: AgentNotification[]; unread: number }>('/notifications', { limit: 30 }),
+    refetchInterval: 60_000,
+    enabled,
+    retry: false,
+  });
+}
+
+export function useCannedReplies() {
+  return useQuery({
+    queryKey: ['canned-replies'],
+    queryFn: () => api.get<Items<CannedReply>>('/canned-replies'),
+    select: (d) => d.items,
+    staleTime: REFERENCE_STALE,
+    retry: false,
+  });
+}
+
+export function useMacros() {
+  return useQuery({
+    queryKey: ['macros'],
+    queryFn: () => api.get<Items<Macro>>('/macros'),
+    select: (d) => d.items,
+    staleTime: REFERENCE_STALE,
+    retry: false,
+  });
 }

@@ -101,6 +101,7 @@ export async function conversationLister(ctx: Ctx, query: z.output<typeof Conver
         eq(sql`${conversations.fields}->>'orderId'`, q),
         eq(sql`${conversations.fields}->>'txHash'`, q),
         eq(sql`${conversations.fields}->>'uid'`, q),
+        eq(contacts.uid, q),
         // Words in the messages too (customers only search what they can read: public messages).
         actor.type === 'contact'
           ? sql`exists (select 1 from messages m where m.conversation_id = ${conversations.id} and m.visibility = 'public' and m.body ilike ${like})`

@@ -2,6 +2,7 @@ import { Badge, Text, Tooltip } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import type { ChannelKind, ConversationStatus, Priority } from '../../../common/enums.ts';
 import { PRIORITY_COLORS, STATUS_COLORS, absoluteTime, relativeTime, useNow } from '../lib/format.ts';
+import { nearestDue, shortDuration } from '../lib/sla.ts';
 
 export function StatusBadge({ status }: { status: ConversationStatus }) {
   const { t } = useTranslation();
@@ -39,6 +40,23 @@ export function RelativeTime({ iso, size = 'sm', c = 'dimmed' }: { iso: string; 
       <Text size={size} c={c} span style={{ whiteSpace: 'nowrap' }}>
         <time dateTime={iso}>{relativeTime(iso, i18n.language, now, t('time.justNow'))}</time>
       </Text>
+    </Tooltip>
+  );
+}
+
+/** The nearest SLA due time: "due in 23m" (orange under an hour), "overdue 5m" (red); nothing when none applies. */
+export function SlaBadge({ conversation, size = 'sm' }: { conversation: Parameters<typeof nearestDue>[0]; size?: 'xs' | 'sm' | 'md' }) {
+  const { t, i18n } = useTranslation();
+  const now = useNow();
+  const due = nearestDue(conversation, now);
+  if (!due) return null;
+  const label = due.state === 'overdue' ? t('sla.overdue', { time: shortDuration(due.diff) }) : t('sla.dueIn', { time: shortDuration(due.diff) });
+  const color = due.state === 'overdue' ? 'red' : due.state === 'soon' ? 'orange' : 'gray';
+  return (
+    <Tooltip label={`${t('sla.nearest')}: ${absoluteTime(new Date(due.at).toISOString(), i18n.language)}`} openDelay={300}>
+      <Badge size={size} color={color} variant={due.state === 'ok' ? 'default' : due.state === 'overdue' ? 'filled' : 'light'} radius="sm" tt="none" data-testid="sla-badge" data-state={due.state} style={{ flexShrink: 0, overflow: 'visible' }}>
+        {label}
+      </Badge>
     </Tooltip>
   );
 }

@@ -1,14 +1,20 @@
 import { AppShell, Avatar, Badge, Burger, Button, Group, Menu, NavLink, Stack, Text, ThemeIcon, Tooltip, ActionIcon, UnstyledButton } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
+import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { Link, Outlet, useLocation, useNavigate, useSearchParams } from 'react-router-dom';
 import type { Me } from '../../../common/schemas.ts';
 import { api, setCsrfToken } from '../api.ts';
 import { initials } from '../lib/format.ts';
+import { playChime } from '../lib/sound.ts';
+import type { AgentNotification, SavedView } from '../lib/types.ts';
+import { closeSocket, useAgentRealtime, type NotificationPush } from '../realtime.ts';
+import { useCounts, useSavedViews } from '../queries.ts';
+import { NotificationsBell } from './NotificationsBell.tsx';
 import { currentLanguage, setLanguage, LANGUAGES } from '../i18n/index.ts';
 import { LanguageSwitch } from './LanguageSwitch.tsx';
-import { IconCheck, IconChevronDown, IconInbox, IconLogout, IconShield, IconStack, IconUser, IconUserOff, IconUsers } from './icons.tsx';
+import { IconBookmark, IconCheck, IconChevronDown, IconInbox, IconLogout, IconShield, IconStack, IconUser, IconUserOff, IconUsers, IconX } from './icons.tsx';
 
 export const VIEWS = ['mine', 'unassigned', 'teams', 'all'] as const;
 export type View = (typeof VIEWS)[number];
@@ -36,6 +42,7 @@ function useLogout() {
     mutationFn: () => api.post<void>('/auth/logout'),
     onSettled: () => {
       // Even if the call failed, forget everything cached for this user.
+      closeSocket();
       setCsrfToken(null);
       queryClient.clear();
       queryClient.setQueryData(['me'], null);
@@ -116,28 +123,58 @@ function AccountMenu({ me }: { me: Me }) {
   );
 }
 
-function InboxNav({ onNavigate }: { onNavigate: () => void }) {
+/** The URL of a saved view: its filters, plus its id so the nav can highlight it. */
+export function savedViewHref(v: SavedView): string {
+  const next = new URLSearchParams(v.query);
+  next.set('sv', v.id);
+  return `/agent?${next.toString()}`;
+}
+
+function InboxNav({ onNavigate, live }: { onNavigate: () => void; live: boolean }) {
   const { t } = useTranslation();
   const location = useLocation();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
   const [params] = useSearchParams();
   const onInbox = location.pathname === '/agent';
+  const savedId = params.get('sv');
   const current = (params.get('view') as View | null) ?? DEFAULT_VIEW;
   const labels: Record<View, string> = { mine: t('nav.mine'), unassigned: t('nav.unassigned'), teams: t('nav.teams'), all: t('nav.all') };
+  const counts = useCounts();
+  const views = useSavedViews();
+
+  const remove = useMutation({
+    mutationFn: (id: string) => api.delete(`/views/${id}`),
+    onSuccess: (_r, id) => {
+      void queryClient.invalidateQueries({ queryKey: ['views'] });
+      notifications.show({ color: 'teal', message: t('views.deleted') });
+      if (savedId === id) navigate('/agent', { replace: true });
+    },
+    onError: (err) => notifications.show({ color: 'red', title: t('app.errorTitle'), message: err.message }),
+  });
 
   function href(view: View) {
-    const next = new URLSearchParams(onInbox ? params : undefined);
+    // A built-in view keeps the ad-hoc filters of the page, but not a saved view's identity.
+    const next = new URLSearchParams(onInbox && !savedId ? params : undefined);
     next.set('view', view);
     next.delete('q');
+    next.delete('sv');
     return `/agent?${next.toString()}`;
   }
 
   return (
     <Stack gap={2}>
-      <Text size="xs" fw={700} c="dimmed" tt="uppercase" px="sm" pb={6}>
-        {t('nav.views')}
-      </Text>
+      <Group justify="space-between" px="sm" pb={6}>
+        <Text size="xs" fw={700} c="dimmed" tt="uppercase">
+          {t('nav.views')}
+        </Text>
+        <Tooltip label={live ? t('nav.live') : t('nav.offline')}>
+          <span data-testid="live-indicator" data-live={live} style={{ width: 8, height: 8, borderRadius: 4, background: live ? 'var(--mantine-color-teal-6)' : 'var(--mantine-color-gray-4)' }} />
+        </Tooltip>
+      </Group>
       {VIEWS.map((view) => {
         const Icon = VIEW_ICONS[view];
+        const count = counts.data?.[view];
         return (
           <NavLink
             key={view}
@@ -145,15 +182,81 @@ function InboxNav({ onNavigate }: { onNavigate: () => void }) {
             to={href(view)}
             label={labels[view]}
             leftSection={<Icon size={18} />}
-            active={onInbox && current === view}
+            rightSection={
+              count !== undefined && count > 0 ? (
+                <Badge size="sm" variant="light" color={view === 'unassigned' ? 'orange' : 'gray'} radius="sm" data-testid={`count-${view}`}>
+                  {count > 999 ? '999+' : count}
+                </Badge>
+              ) : null
+            }
+            active={onInbox && !savedId && current === view}
             onClick={onNavigate}
             data-testid={`view-${view}`}
             style={{ borderRadius: 8 }}
           />
         );
       })}
+      {(views.data?.length ?? 0) > 0 && (
+        <>
+          <Text size="xs" fw={700} c="dimmed" tt="uppercase" px="sm" pt="md" pb={6}>
+            {t('views.saved')}
+          </Text>
+          {views.data?.map((v) => (
+            <NavLink
+              key={v.id}
+              component={Link}
+              to={savedViewHref(v)}
+              label={v.name}
+              description={v.shared ? t('views.shared') : undefined}
+              leftSection={<IconBookmark size={16} />}
+              rightSection={
+                v.mine ? (
+                  <ActionIcon
+                    size="xs"
+                    variant="subtle"
+                    color="gray"
+                    aria-label={t('views.delete', { name: v.name })}
+                    onClick={(e) => {
+                      e.preventDefault();
+                      e.stopPropagation();
+                      if (window.confirm(t('views.deleteConfirm', { name: v.name }))) remove.mutate(v.id);
+                    }}
+                  >
+                    <IconX size={12} />
+                  </ActionIcon>
+                ) : null
+              }
+              active={onInbox && savedId === v.id}
+              onClick={onNavigate}
+              data-testid="saved-view"
+              style={{ borderRadius: 8 }}
+            />
+          ))}
+        </>
+      )}
     </Stack>
   );
+}
+
+/** Toast, chime and badge for a pushed notification. */
+function useNotificationAlerts() {
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  return (n: NotificationPush) => {
+    const data = { ...(n.data ?? {}), number: n.data?.number ?? n.number, subject: n.data?.subject ?? n.subject, excerpt: n.data?.excerpt ?? n.excerpt };
+    queryClient.setQueryData<{ items: AgentNotification[]; unread: number }>(['notifications'], (old) => (old ? { ...old, unread: old.unread + 1 } : old));
+    playChime();
+    const type = n.type === 'assigned' || n.type === 'mentioned' || n.type === 'sla_breach' ? n.type : null;
+    notifications.show({
+      color: type === 'sla_breach' ? 'red' : 'indigo',
+      title: type ? t(`notifications.types.${type}`) : t('notifications.title'),
+      message: `${data.number ? `#${data.number} ` : ''}${data.subject ?? ''}${data.excerpt ? ` — ${data.excerpt}` : ''}`,
+      autoClose: 6000,
+      style: n.conversationId ? { cursor: 'pointer' } : undefined,
+      onClick: n.conversationId ? () => navigate(`/agent/conversations/${n.conversationId}`) : undefined,
+    });
+  };
 }
 
 export function Shell({ me }: { me: Me }) {
@@ -163,6 +266,8 @@ export function Shell({ me }: { me: Me }) {
   const isAdminArea = location.pathname.startsWith('/admin');
   const canAdmin = me.role === 'admin' || me.role === 'supervisor';
   const withNavbar = !isAdminArea && !me.mustEnrollTotp;
+  const alert = useNotificationAlerts();
+  const live = useAgentRealtime(alert);
 
   return (
     <AppShell
@@ -191,6 +296,7 @@ export function Shell({ me }: { me: Me }) {
             )}
           </Group>
           <Group gap="xs" wrap="nowrap">
+            {!me.mustEnrollTotp && <NotificationsBell />}
             <LanguageSwitch />
             <AccountMenu me={me} />
           </Group>
@@ -198,7 +304,7 @@ export function Shell({ me }: { me: Me }) {
       </AppShell.Header>
       {withNavbar && (
         <AppShell.Navbar p="sm">
-          <InboxNav onNavigate={close} />
+          <InboxNav onNavigate={close} live={live} />
         </AppShell.Navbar>
       )}
       <AppShell.Main>

@@ -154,3 +154,52 @@ export const IconChevronDown = (p: IconProps) => (
     <path d="m6 9 6 6 6-6" />
   </Icon>
 );
+export const IconBell = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="M10 5a2 2 0 1 1 4 0a7 7 0 0 1 4 6v3a4 4 0 0 0 2 3H4a4 4 0 0 0 2-3v-3a7 7 0 0 1 4-6" />
+    <path d="M9 17v1a3 3 0 0 0 6 0v-1" />
+  </Icon>
+);
+export const IconBookmark = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="M18 7v14l-6-4l-6 4V7a4 4 0 0 1 4-4h4a4 4 0 0 1 4 4z" />
+  </Icon>
+);
+export const IconX = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="M18 6L6 18M6 6l12 12" />
+  </Icon>
+);
+export const IconBolt = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="M13 3v7h6l-8 11v-7H5l8-11" />
+  </Icon>
+);
+export const IconMessages = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="M21 14l-3-3h-7a1 1 0 0 1-1-1V4a1 1 0 0 1 1-1h9a1 1 0 0 1 1 1v10" />
+    <path d="M14 15v2a1 1 0 0 1-1 1H6l-3 3V11a1 1 0 0 1 1-1h2" />
+  </Icon>
+);
+export const IconGitMerge = (p: IconProps) => (
+  <Icon {...p}>
+    <circle cx="7" cy="18" r="2" />
+    <circle cx="7" cy="6" r="2" />
+    <circle cx="17" cy="12" r="2" />
+    <path d="M7 8v8M7 8a4 4 0 0 0 4 4h4" />
+  </Icon>
+);
+export const IconScissors = (p: IconProps) => (
+  <Icon {...p}>
+    <circle cx="6" cy="7" r="3" />
+    <circle cx="6" cy="17" r="3" />
+    <path d="M8.6 8.6L19 19M8.6 15.4L19 5" />
+  </Icon>
+);
+export const IconDots = (p: IconProps) => (
+  <Icon {...p}>
+    <circle cx="5" cy="12" r="1" />
+    <circle cx="12" cy="12" r="1" />
+    <circle cx="19" cy="12" r="1" />
+  </Icon>
+);

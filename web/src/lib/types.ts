@@ -1,6 +1,6 @@
 /** Types the web app derives from the shared API schemas (the schemas themselves stay out of the bundle). */
 import type { z } from 'zod';
-import type { SettingsOut, TeamCreate, TokenOut as TokenOutSchema } from '../../../common/schemas.ts';
+import type { CannedReplyOut, MacroOut, SavedViewOut, SettingsOut, TeamCreate, TokenOut as TokenOutSchema } from '../../../common/schemas.ts';
 
 export type TokenOut = z.infer<typeof TokenOutSchema>;
 export type CreatedToken = TokenOut & { token: string };
@@ -15,4 +15,32 @@ export interface Items<T> {
 export interface Paged<T> {
   items: T[];
   nextCursor: string | null;
+}
+
+export type CannedReply = z.infer<typeof CannedReplyOut>;
+export type Macro = z.infer<typeof MacroOut>;
+export type SavedView = z.infer<typeof SavedViewOut>;
+
+/** An agent's notification (GET /notifications). */
+export interface AgentNotification {
+  id: string;
+  type: 'assigned' | 'mentioned' | 'sla_breach';
+  conversationId: string | null;
+  data: { number?: number; subject?: string; excerpt?: string; kind?: string; [key: string]: unknown };
+  readAt: string | null;
+  createdAt: string;
+}
+
+/** Open work per built-in view (GET /conversations/counts). */
+export interface ViewCounts {
+  mine: number;
+  unassigned: number;
+  teams: number;
+  all: number;
+}
+
+/** POST /conversations/bulk. */
+export interface BulkResult {
+  updated: string[];
+  failed: { id: string; error: { code: string; message: string } }[];
 }

@@ -3,24 +3,29 @@ import { Alert, Anchor, Box, Button, Center, Group, Loader, ScrollArea, Stack, T
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { Link, useParams } from 'react-router-dom';
+import { Link, useNavigate, useParams } from 'react-router-dom';
 import type { ConversationOut, ConversationUpdate, EventOut, MessageOut } from '../../../common/schemas.ts';
 import { api, ApiError } from '../api.ts';
 import { byId, useAgents, useCategories, useMe, useTeams } from '../queries.ts';
-import { ChannelLabel, PriorityBadge, RelativeTime, StatusBadge } from '../components/Badges.tsx';
+import { ChannelLabel, PriorityBadge, RelativeTime, SlaBadge, StatusBadge } from '../components/Badges.tsx';
+import { ConversationActions, PresenceLine } from '../components/conversation/Actions.tsx';
+import { useConversationRoom } from '../realtime.ts';
 import { Composer } from '../components/conversation/Composer.tsx';
 import { Sidebar } from '../components/conversation/Sidebar.tsx';
 import { Timeline, mergeTimeline } from '../components/conversation/Timeline.tsx';
 import { IconArrowLeft } from '../components/icons.tsx';
 import type { Items } from '../lib/types.ts';
 
-const POLL_MS = 5_000;
+// Pushes over the socket keep the page live; polling is the fallback.
+const POLL_MS = 30_000;
 
 export function ConversationPage() {
   const { id = '' } = useParams();
   const { t } = useTranslation();
   const queryClient = useQueryClient();
   const me = useMe().data;
+  const navigate = useNavigate();
+  const room = useConversationRoom(id);
 
   const conversation = useQuery({
     queryKey: ['conversation', id],
@@ -69,6 +74,17 @@ export function ConversationPage() {
       void queryClient.invalidateQueries({ queryKey: ['conversation', id] });
       void queryClient.invalidateQueries({ queryKey: ['conversations'] });
     },
+  });
+
+  const split = useMutation({
+    mutationFn: (message: MessageOut) => api.post<ConversationOut>(`/conversations/${id}/split`, { messageId: message.id }),
+    onSuccess: (created) => {
+      notifications.show({ color: 'teal', message: t('conversation.split.done', { number: created.number }) });
+      void queryClient.invalidateQueries({ queryKey: ['conversations'] });
+      void queryClient.invalidateQueries({ queryKey: ['conversation', id] });
+      navigate(`/agent/conversations/${created.id}`);
+    },
+    onError: (err) => notifications.show({ color: 'red', title: t('app.errorTitle'), message: err.message }),
   });
 
   // Keep the newest message in view, unless the agent has scrolled up to read older ones.
@@ -124,7 +140,8 @@ export function ConversationPage() {
               {t('conversation.back')}
             </Group>
           </Anchor>
-          <Group gap="sm" mt={4} wrap="nowrap" align="baseline">
+          <Group justify="space-between" align="flex-start" wrap="nowrap" gap="sm">
+          <Group gap="sm" mt={4} wrap="nowrap" align="baseline" style={{ minWidth: 0 }}>
             <Text fw={600} c="dimmed" fz="xl" ff="monospace" data-testid="conversation-number">
               #{c.number}
             </Text>
@@ -132,9 +149,20 @@ export function ConversationPage() {
               {c.subject || t('inbox.noSubject')}
             </Title>
           </Group>
+          <ConversationActions conversation={c} />
+          </Group>
+          {c.mergedIntoId && (
+            <Alert color="gray" variant="light" mt={6} py={6}>
+              {t('conversation.merge.mergedNotice')}{' '}
+              <Anchor component={Link} to={`/agent/conversations/${c.mergedIntoId}`}>
+                {t('conversation.merge.openTarget')}
+              </Anchor>
+            </Alert>
+          )}
           <Group gap="xs" mt={6}>
             <StatusBadge status={c.status} />
             <PriorityBadge priority={c.priority} />
+            <SlaBadge conversation={c} />
             <Text size="sm" c="dimmed">
               ·
             </Text>
@@ -176,12 +204,13 @@ export function ConversationPage() {
             ) : messages.isError ? (
               <Alert color="red">{messages.error.message}</Alert>
             ) : (
-              <Timeline items={items} lookups={lookups} />
+              <Timeline items={items} lookups={lookups} onSplit={(m) => !split.isPending && window.confirm(t('conversation.split.confirm')) && split.mutate(m)} />
             )}
           </Box>
         </ScrollArea>
 
-        <Composer conversationId={c.id} />
+        <PresenceLine viewers={room.viewers} meId={me?.id} />
+        <Composer conversationId={c.id} onTyping={room.setTyping} />
       </Stack>
 
       <ScrollArea w={332} style={{ flexShrink: 0 }} type="auto" offsetScrollbars scrollbarSize={6} visibleFrom="md">

@@ -1,18 +1,24 @@
 import { useRef, useState } from 'react';
-import { Button, Group, Paper, Tabs, Text, Textarea } from '@mantine/core';
+import { Box, Button, Group, Paper, Select, Stack, Tabs, Text, Textarea, UnstyledButton } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import type { MessageOut } from '../../../../common/schemas.ts';
-import { api } from '../../api.ts';
+import { api, ApiError } from '../../api.ts';
 import { randomId } from '../../lib/format.ts';
-import { IconNote, IconSend } from '../icons.tsx';
+import type { CannedReply } from '../../lib/types.ts';
+import { useCannedReplies } from '../../queries.ts';
+import { IconMessages, IconNote, IconSend } from '../icons.tsx';
 
 type Mode = 'reply' | 'note';
 
 /** Reply to the customer or add a private note. Each draft keeps one idempotency key until it is stored. */
-export function Composer({ conversationId }: { conversationId: string }) {
+export function Composer({ conversationId, onTyping }: { conversationId: string; onTyping?: (typing: boolean) => void }) {
   const { t } = useTranslation();
+  const canned = useCannedReplies();
+  const input = useRef<HTMLTextAreaElement>(null);
+  const [inserting, setInserting] = useState(false);
+  const [slashIndex, setSlashIndex] = useState(0);
   const queryClient = useQueryClient();
   const [mode, setMode] = useState<Mode>('reply');
   const [drafts, setDrafts] = useState<Record<Mode, string>>({ reply: '', note: '' });
@@ -49,7 +55,36 @@ export function Composer({ conversationId }: { conversationId: string }) {
   function submit() {
     if (!canSend || inFlight.current) return;
     inFlight.current = true;
+    onTyping?.(false);
     send.mutate({ mode, body: body.trim(), idempotencyKey: keys.current[mode] });
+  }
+
+  // "/shortcut" typed at the very start offers the matching canned replies.
+  const slash = /^\/([\p{L}\p{N}_-]*)$/u.exec(body);
+  const slashMatches = slash ? (canned.data ?? []).filter((c) => c.shortcut && c.shortcut.toLowerCase().startsWith((slash[1] ?? '').toLowerCase())).slice(0, 6) : [];
+
+  /** The server fills {{customer.name}}, {{ticket.number}}, {{agent.name}} …; the text goes in at the cursor (or replaces "/shortcut"). */
+  async function insertCanned(reply: CannedReply, replaceSlash: boolean) {
+    setInserting(true);
+    let text = reply.body;
+    try {
+      text = (await api.post<{ text: string }>(`/conversations/${conversationId}/render`, { template: reply.body })).text;
+    } catch (err) {
+      notifications.show({ color: 'orange', message: t('conversation.canned.renderFailed', { message: err instanceof ApiError ? err.message : String(err) }) });
+    } finally {
+      setInserting(false);
+    }
+    setDrafts((d) => {
+      const current = d[mode];
+      if (replaceSlash) return { ...d, [mode]: text };
+      const el = input.current;
+      const at = el && document.activeElement === el ? el.selectionStart : current.length;
+      const before = current.slice(0, at);
+      const after = current.slice(at);
+      const sep = before && !before.endsWith('\n') ? '\n' : '';
+      return { ...d, [mode]: `${before}${sep}${text}${after}` };
+    });
+    requestAnimationFrame(() => input.current?.focus());
   }
 
   const isNote = mode === 'note';
@@ -66,7 +101,37 @@ export function Composer({ conversationId }: { conversationId: string }) {
           </Tabs.Tab>
         </Tabs.List>
       </Tabs>
+      {slashMatches.length > 0 && (
+        <Stack gap={0} px="xs" py={4} data-testid="canned-suggestions" style={{ borderBottom: '1px solid var(--mantine-color-gray-2)' }}>
+          {slashMatches.map((c, i) => (
+            <UnstyledButton
+              key={c.id}
+              onMouseDown={(e) => {
+                e.preventDefault();
+                void insertCanned(c, true);
+              }}
+              px="sm"
+              py={4}
+              style={{ borderRadius: 6, background: i === slashIndex % slashMatches.length ? 'var(--mantine-color-indigo-0)' : undefined }}
+              data-testid="canned-suggestion"
+            >
+              <Group gap="xs" wrap="nowrap">
+                <Text size="sm" ff="monospace" c="indigo">
+                  /{c.shortcut}
+                </Text>
+                <Text size="sm" fw={500}>
+                  {c.title}
+                </Text>
+                <Text size="xs" c="dimmed" truncate="end" style={{ minWidth: 0 }}>
+                  {c.body}
+                </Text>
+              </Group>
+            </UnstyledButton>
+          ))}
+        </Stack>
+      )}
       <Textarea
+        ref={input}
         variant="unstyled"
         className={isNote ? 'sb-note-input' : undefined}
         autosize
@@ -78,8 +143,25 @@ export function Composer({ conversationId }: { conversationId: string }) {
         onChange={(e) => {
           const value = e.currentTarget.value;
           setDrafts((d) => ({ ...d, [mode]: value }));
+          setSlashIndex(0);
+          // Only replies count as typing for the collision warning; notes are private anyway but still work in progress.
+          onTyping?.(value.length > 0);
         }}
+        onBlur={() => onTyping?.(false)}
         onKeyDown={(e) => {
+          if (slashMatches.length > 0) {
+            if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+              e.preventDefault();
+              setSlashIndex((i) => (i + (e.key === 'ArrowDown' ? 1 : slashMatches.length - 1)) % slashMatches.length);
+              return;
+            }
+            if ((e.key === 'Enter' || e.key === 'Tab') && !e.ctrlKey && !e.metaKey) {
+              e.preventDefault();
+              const choice = slashMatches[slashIndex % slashMatches.length];
+              if (choice) void insertCanned(choice, true);
+              return;
+            }
+          }
           if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
             e.preventDefault();
             submit();
@@ -92,9 +174,30 @@ export function Composer({ conversationId }: { conversationId: string }) {
         styles={{ root: { background: isNote ? 'var(--mantine-color-yellow-0)' : undefined } }}
       />
       <Group justify="space-between" px="md" py="xs" style={{ borderTop: '1px solid var(--mantine-color-gray-2)', background: isNote ? 'var(--mantine-color-yellow-0)' : 'var(--mantine-color-gray-0)' }}>
-        <Text size="xs" c={isNote ? 'yellow.9' : 'dimmed'}>
-          {isNote ? t('conversation.composer.noteHint') : t('conversation.composer.hint')}
-        </Text>
+        <Group gap="sm" wrap="nowrap" style={{ minWidth: 0 }}>
+          <Box w={220}>
+            <Select
+              size="xs"
+              placeholder={t('conversation.canned.insert')}
+              aria-label={t('conversation.canned.insert')}
+              leftSection={<IconMessages size={14} />}
+              data={(canned.data ?? []).map((c) => ({ value: c.id, label: c.shortcut ? `${c.title}  /${c.shortcut}` : c.title }))}
+              value={null}
+              searchable
+              nothingFoundMessage={canned.isError ? t('conversation.canned.unavailable') : t('conversation.canned.none')}
+              onChange={(v) => {
+                const reply = canned.data?.find((c) => c.id === v);
+                if (reply) void insertCanned(reply, false);
+              }}
+              disabled={inserting}
+              comboboxProps={{ position: 'top-start', width: 360 }}
+              data-testid="canned-picker"
+            />
+          </Box>
+          <Text size="xs" c={isNote ? 'yellow.9' : 'dimmed'} visibleFrom="lg" truncate="end">
+            {isNote ? t('conversation.composer.noteHint') : t('conversation.composer.hint')}
+          </Text>
+        </Group>
         <Button
           onClick={submit}
           disabled={!canSend}

@@ -1,4 +1,5 @@
-import { ActionIcon, Badge, Button, CopyButton, Divider, Group, Paper, Select, Stack, Text, Title, Tooltip } from '@mantine/core';
+import { ActionIcon, Anchor, Badge, Button, CopyButton, Divider, Group, Paper, Select, Stack, TagsInput, Text, Title, Tooltip } from '@mantine/core';
+import { Link } from 'react-router-dom';
 import { useQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -6,7 +7,8 @@ import { CONVERSATION_STATUSES, PRIORITIES } from '../../../../common/enums.ts';
 import type { AgentOut, CategoryOut, ContactOut, ConversationOut, ConversationUpdate, Me, TeamOut } from '../../../../common/schemas.ts';
 import { api } from '../../api.ts';
 import { absoluteTime, localName } from '../../lib/format.ts';
-import { RelativeTime } from '../Badges.tsx';
+import { RelativeTime, StatusBadge } from '../Badges.tsx';
+import type { Paged } from '../../lib/types.ts';
 import { IconCheck, IconCopy } from '../icons.tsx';
 
 const NONE = '__none';
@@ -148,20 +150,19 @@ export function Sidebar({ conversation: c, me, agents, teams, categories, onUpda
             allowDeselect={false}
             data-testid="sidebar-category"
           />
-          {c.tags.length > 0 && (
-            <div>
-              <Text size="sm" fw={500} mb={4}>
-                {t('conversation.sidebar.tags')}
-              </Text>
-              <Group gap={4}>
-                {c.tags.map((tag) => (
-                  <Badge key={tag} variant="default" radius="sm" tt="none">
-                    {tag}
-                  </Badge>
-                ))}
-              </Group>
-            </div>
-          )}
+          <TagsInput
+            label={t('conversation.sidebar.tags')}
+            placeholder={c.tags.length ? undefined : t('conversation.sidebar.addTag')}
+            value={c.tags}
+            onChange={(tags) => {
+              const clean = [...new Set(tags.map((x) => x.trim()).filter(Boolean))].slice(0, 30);
+              if (clean.join('\u0000') !== c.tags.join('\u0000')) onUpdate({ tags: clean });
+            }}
+            maxTags={30}
+            clearable
+            splitChars={[',', ' ']}
+            data-testid="sidebar-tags"
+          />
         </Stack>
       </Section>
 
@@ -186,6 +187,8 @@ export function Sidebar({ conversation: c, me, agents, teams, categories, onUpda
           )}
         </Stack>
       </Section>
+
+      <PastConversations conversation={c} />
 
       <Section title={t('conversation.sidebar.fields')}>
         {hasFields ? (
@@ -239,5 +242,52 @@ export function Sidebar({ conversation: c, me, agents, teams, categories, onUpda
         </Section>
       )}
     </Stack>
+  );
+}
+
+/** The customer's other conversations, newest first, on every channel. */
+function PastConversations({ conversation: c }: { conversation: ConversationOut }) {
+  const { t } = useTranslation();
+  const past = useQuery({
+    queryKey: ['conversations', 'contact', c.contactId],
+    queryFn: () => api.get<Paged<ConversationOut>>('/conversations', { contactId: c.contactId, status: 'new,open,pending,on_hold,solved,closed', limit: 10 }),
+    staleTime: 30_000,
+  });
+  const others = (past.data?.items ?? []).filter((x) => x.id !== c.id);
+  return (
+    <Section title={t('conversation.sidebar.past')}>
+      {past.isPending ? (
+        <Text size="sm" c="dimmed">
+          {t('app.loading')}
+        </Text>
+      ) : past.isError ? (
+        <Text size="sm" c="red">
+          {past.error.message}
+        </Text>
+      ) : others.length === 0 ? (
+        <Text size="sm" c="dimmed">
+          {t('conversation.sidebar.noPast')}
+        </Text>
+      ) : (
+        <Stack gap={8} data-testid="past-conversations">
+          {others.map((x) => (
+            <div key={x.id}>
+              <Group justify="space-between" gap={6} wrap="nowrap">
+                <Anchor component={Link} to={`/agent/conversations/${x.id}`} size="sm" truncate="end" style={{ minWidth: 0 }}>
+                  #{x.number} {x.subject || t('inbox.noSubject')}
+                </Anchor>
+                <StatusBadge status={x.status} />
+              </Group>
+              <Group gap={6}>
+                <Text size="xs" c="dimmed">
+                  {t(`channel.${x.channel}`)}
+                </Text>
+                <RelativeTime iso={x.lastMessageAt} size="xs" />
+              </Group>
+            </div>
+          ))}
+        </Stack>
+      )}
+    </Section>
   );
 }

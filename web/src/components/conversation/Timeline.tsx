@@ -1,9 +1,9 @@
-import { Anchor, Box, Center, Group, Image, Paper, Stack, Text, Tooltip } from '@mantine/core';
+import { ActionIcon, Anchor, Box, Center, Group, Image, Menu, Paper, Stack, Text, Tooltip } from '@mantine/core';
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import type { AgentOut, CategoryOut, EventOut, MessageOut, TeamOut } from '../../../../common/schemas.ts';
 import { absoluteTime, localName, shortTime } from '../../lib/format.ts';
-import { IconNote, IconPaperclip, IconPhone } from '../icons.tsx';
+import { IconDots, IconNote, IconPaperclip, IconPhone, IconScissors } from '../icons.tsx';
 
 export type TimelineItem = { kind: 'message'; at: number; message: MessageOut } | { kind: 'event'; at: number; event: EventOut };
 
@@ -173,7 +173,7 @@ function Attachments({ message }: { message: MessageOut }) {
   );
 }
 
-function MessageBubble({ message }: { message: MessageOut }) {
+function MessageBubble({ message, onSplit }: { message: MessageOut; onSplit?: (message: MessageOut) => void }) {
   const { t, i18n } = useTranslation();
   const isNote = message.visibility === 'private';
   const fromCustomer = message.direction === 'in' && !isNote;
@@ -230,11 +230,27 @@ function MessageBubble({ message }: { message: MessageOut }) {
               </Text>
             )}
           </Group>
-          <Tooltip label={absoluteTime(message.createdAt, i18n.language)} openDelay={400}>
-            <Text size="xs" c="dimmed" style={{ whiteSpace: 'nowrap' }}>
-              {shortTime(message.createdAt, i18n.language)}
-            </Text>
-          </Tooltip>
+          <Group gap={2} wrap="nowrap">
+            <Tooltip label={absoluteTime(message.createdAt, i18n.language)} openDelay={400}>
+              <Text size="xs" c="dimmed" style={{ whiteSpace: 'nowrap' }}>
+                {shortTime(message.createdAt, i18n.language)}
+              </Text>
+            </Tooltip>
+            {onSplit && fromCustomer && (
+              <Menu position="bottom-end" withinPortal>
+                <Menu.Target>
+                  <ActionIcon size="xs" variant="subtle" color="gray" aria-label={t('conversation.messageActions')} data-testid="message-actions">
+                    <IconDots size={14} />
+                  </ActionIcon>
+                </Menu.Target>
+                <Menu.Dropdown>
+                  <Menu.Item leftSection={<IconScissors size={14} />} onClick={() => onSplit(message)} data-testid="split-message">
+                    {t('conversation.split.action')}
+                  </Menu.Item>
+                </Menu.Dropdown>
+              </Menu>
+            )}
+          </Group>
         </Group>
         <Text size="sm" className="sb-body">
           {message.body}
@@ -245,7 +261,7 @@ function MessageBubble({ message }: { message: MessageOut }) {
   );
 }
 
-export function Timeline({ items, lookups }: { items: TimelineItem[]; lookups: Lookups }) {
+export function Timeline({ items, lookups, onSplit }: { items: TimelineItem[]; lookups: Lookups; onSplit?: (message: MessageOut) => void }) {
   const { t } = useTranslation();
   if (items.length === 0) {
     return (
@@ -258,7 +274,7 @@ export function Timeline({ items, lookups }: { items: TimelineItem[]; lookups: L
     <Box>
       <Stack gap="md">
         {items.map((item) =>
-          item.kind === 'message' ? <MessageBubble key={`m-${item.message.id}`} message={item.message} /> : <EventLine key={`e-${item.event.id}`} event={item.event} lookups={lookups} />,
+          item.kind === 'message' ? <MessageBubble key={`m-${item.message.id}`} message={item.message} onSplit={onSplit} /> : <EventLine key={`e-${item.event.id}`} event={item.event} lookups={lookups} />,
         )}
       </Stack>
     </Box>
