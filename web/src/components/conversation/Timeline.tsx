@@ -17,6 +17,8 @@ export function mergeTimeline(messages: MessageOut[], events: EventOut[]): Timel
   const placed = new Set<string>();
   const items: TimelineItem[] = [];
   for (const event of [...events].sort((a, b) => a.id - b.id)) {
+    // Uploaded files show inside their message; the upload itself is not news.
+    if (event.type.startsWith('attachments.')) continue;
     if (event.type.startsWith('messages.')) {
       const message = event.type === 'messages.create' ? byMessageId.get(event.subjectId) : undefined;
       if (message && !placed.has(message.id)) {
