@@ -18,6 +18,7 @@ import { authRoutes } from './routes/api/auth/auth.ts';
 import { categoryRoutes } from './routes/api/categories/categories.ts';
 import { contactRoutes } from './routes/api/contacts/contacts.ts';
 import { conversationRoutes } from './routes/api/conversations/conversations.ts';
+import { helpRoutes } from './routes/api/help/help.ts';
 import { inboxRoutes } from './routes/api/inboxes/inboxes.ts';
 import { notificationRoutes } from './routes/api/notifications/notifications.ts';
 import { slaRoutes } from './routes/api/sla/sla.ts';
@@ -122,6 +123,7 @@ export async function buildApp(services: Services, options: { logger?: boolean |
       const opts = { services };
       await api.register(authRoutes, opts);
       await api.register(ticketRoutes, opts);
+      await api.register(helpRoutes, opts);
       await api.register(workspaceRoutes, opts);
       await api.register(conversationRoutes, opts);
       await api.register(attachmentRoutes, opts);

@@ -9,6 +9,8 @@ import { AppError } from './errors.ts';
 import { loadEnv } from './env.ts';
 import { offlineServices, prepareDatabase, startServer } from './main.ts';
 import { buildWebIfStale } from './webBuild.ts';
+import { articleExporter, articleImporter } from './domain/helpcenter/importExport.ts';
+import { resolve } from 'node:path';
 
 const USAGE = `Usage: switchboard <command> [options]
 
@@ -18,14 +20,17 @@ Commands:
   seed                                     load the demo desk (once per database)
   create-admin --email E --password P [--name N]
   create-api-token --name N [--role admin|agent]   prints the token once
+  import-articles DIR                      import help center articles (structure.json + *.md with front matter)
+  export-articles DIR                      export them in the same format (round-trips)
 
 Configuration comes from the environment: PORT, HOST, DATA_DIR, DATABASE_URL, REDIS_URL,
 SMTP_PORT, SMTP_OUTBOUND_URL, PUBLIC_URL, SEED_DEMO (see README).`;
 
 async function main(argv: string[]) {
   const [command, ...rest] = argv;
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: rest,
+    allowPositionals: true,
     options: {
       email: { type: 'string' },
       password: { type: 'string' },
@@ -90,6 +95,25 @@ async function main(argv: string[]) {
       try {
         const token = await transact(offlineServices(env, database), SYSTEM, (ctx) => apiTokenCreator(ctx, input.data));
         console.log(`API token "${token.name}" (${token.role}). It is shown only this once:\n${token.token}`);
+      } finally {
+        await database.close();
+      }
+      return;
+    }
+    case 'import-articles':
+    case 'export-articles': {
+      const dir = positionals[0];
+      if (!dir) throw new AppError('validation_failed', `${command}: give a folder, e.g. ${command} ./help`);
+      const { database } = await prepareDatabase(env);
+      try {
+        const services = offlineServices(env, database);
+        if (command === 'import-articles') {
+          const done = await transact(services, SYSTEM, (ctx) => articleImporter(ctx, resolve(dir)));
+          console.log(`Imported ${done.translations} translations of ${done.articles} articles from ${dir}.`);
+        } else {
+          const done = await transact(services, SYSTEM, (ctx) => articleExporter(ctx, resolve(dir)));
+          console.log(`Exported ${done.files} files to ${dir}.`);
+        }
       } finally {
         await database.close();
       }

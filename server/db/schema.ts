@@ -10,3 +10,4 @@ export * from './schema/system.ts';
 export * from './schema/notifications.ts';
 export * from './schema/sla.ts';
 export * from './schema/workspace.ts';
+export * from './schema/helpcenter.ts';

@@ -10,8 +10,26 @@ import { conversationUpdater } from '../domain/conversations/conversationUpdater
 import { messageCreator } from '../domain/conversations/messageCreator.ts';
 import { flagRead, flagWrite } from '../domain/system/settings.ts';
 import { slaPolicyCreator } from '../domain/sla/slaPolicies.ts';
-import { agents, type BusinessCalendar } from './schema.ts';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { articleImporter } from '../domain/helpcenter/importExport.ts';
+import { agents, type BusinessCalendar, searchSynonyms } from './schema.ts';
 import type { Actor } from '../domain/context.ts';
+
+const HELP_CONTENT = fileURLToPath(new URL('../../content/helpcenter', import.meta.url));
+
+/** Words customers use for the same thing. */
+const DEMO_SYNONYMS = [
+  ['提现', '提币', '出金', 'withdraw', 'withdrawal'],
+  ['充值', '充币', '入金', 'deposit', 'top up'],
+  ['谷歌验证', '谷歌验证器', '二次验证', '双重验证', '2fa', 'google authenticator'],
+  ['实名认证', '身份认证', '身份验证', 'kyc', 'identity verification'],
+  ['爆仓', '强平', '强制平仓', 'liquidation', 'liquidated'],
+  ['合约', '期货', 'futures', 'perpetual'],
+  ['到账', '入账', 'credited', 'arrived'],
+  ['手续费', '费率', 'fee', 'fees'],
+  ['冻结', '锁定', 'freeze', 'frozen', 'locked'],
+];
 
 /** The demo logins, printed at start. Demo only: change or disable them before real use. */
 export const DEMO_LOGINS = [
@@ -210,6 +228,9 @@ export async function seedDemo(services: Services): Promise<boolean> {
         }
         if (c.status) await conversationUpdater(agentCtx, conversation.id, { status: c.status });
       }
+      // The help center: our own articles in both languages, and the synonyms customers use.
+      if (existsSync(HELP_CONTENT)) await articleImporter(ctx, HELP_CONTENT);
+      await ctx.db.insert(searchSynonyms).values(DEMO_SYNONYMS.map((terms) => ({ terms })));
       await flagWrite(ctx.db, 'demo.seeded', new Date().toISOString());
     });
     return true;

@@ -5,6 +5,7 @@ import { conversationCreator } from '../../../domain/conversations/conversationC
 import { conversationCounter } from '../../../domain/conversations/conversationCounter.ts';
 import { ratingGiver } from '../../../domain/conversations/ratingGiver.ts';
 import { defaultInbox } from '../../../domain/directory/inboxes.ts';
+import { deflectionFiler } from '../../../domain/helpcenter/analytics.ts';
 import { blobStorer, type StoredBlob } from '../../../domain/files/blobStore.ts';
 import { attachmentCreator, attachmentLinker, blobOrphanRemover } from '../../../domain/files/attachments.ts';
 import { messages } from '../../../db/schema.ts';
@@ -27,6 +28,8 @@ const TicketForm = z.object({
   txHash: z.string().trim().max(128).optional(),
   coin: z.string().trim().max(20).optional(),
   network: z.string().trim().max(40).optional(),
+  /** From POST /help/deflect: the suggestions did not answer, a ticket is filed after all. */
+  deflectionId: Id.optional(),
 });
 
 export async function ticketRoutes(app: Api, { services }: RouteOptions) {
@@ -108,6 +111,7 @@ export async function ticketRoutes(app: Api, { services }: RouteOptions) {
               const [first] = await ctx.db.select({ id: messages.id }).from(messages).where(and(eq(messages.conversationId, conversation.id), eq(messages.seq, 1)));
               await attachmentLinker(ctx, conversation.id, first!.id, ids);
             }
+            if (form.deflectionId) await deflectionFiler(ctx.db, form.deflectionId, conversation.id);
             return conversation;
           },
           req.ip,
