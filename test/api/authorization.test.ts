@@ -6,7 +6,8 @@ import { PASSWORD, bearer, createTestApp, loginAgent, loginContact, makeAgent, m
 import { API, type Route, apiRoutes, blobFiles, expectError, fill, multipart, rowCounts, tempDataDir } from './helpers.ts';
 
 /** Routes anyone may call. */
-const PUBLIC = new Set(['POST /auth/login', 'POST /auth/logout', 'GET /categories', 'POST /auth/customer/login', 'POST /auth/customer/code', 'POST /auth/customer/verify', 'POST /tickets']);
+const PUBLIC = new Set(['POST /auth/login', 'POST /auth/logout', 'GET /categories', 'POST /auth/customer/login', 'POST /auth/customer/code', 'POST /auth/customer/verify', 'POST /tickets',
+  'GET /help/search', 'GET /help/suggest', 'POST /help/deflect', 'POST /help/deflections/{id}/open', 'GET /help/articles/{slug}', 'POST /help/articles/{slug}/feedback', 'GET /help/tree']);
 
 /** Marks the multipart upload route: its body is a file, built per request. */
 const UPLOAD = Symbol('multipart upload');
@@ -52,6 +53,13 @@ const BODIES: Record<string, unknown> = {
   'POST /macros': { name: 'Matrix macro', actions: { priority: 'high' } },
   'PATCH /macros/{id}': { name: 'Renamed' },
   'POST /views': { name: 'Matrix view', query: { status: 'open' } },
+  'POST /help/admin/articles': { slug: 'matrix-article' },
+  'PATCH /help/admin/articles/{id}': { position: 1 },
+  'POST /help/admin/articles/{id}/translations/{locale}/versions/{version}/restore': undefined,
+  'PUT /help/admin/articles/{id}/translations/{locale}': { title: 'Matrix', body: 'Body' },
+  'PUT /help/admin/synonyms': { groups: [['提现', '提币']] },
+  'POST /help/admin/categories': { slug: 'matrix-help', name: { en: 'Matrix' } },
+  'POST /help/admin/sections': { categoryId: '00000000-0000-4000-8000-000000000000', slug: 'matrix-section', name: { en: 'Matrix' } },
 };
 
 /** Admin only (PATCH /agents/{id} here means someone else's record). */
@@ -78,7 +86,7 @@ const ADMIN_ONLY = new Set([
 ]);
 
 /** Staff-only areas: a customer gets 403 on every route in them. */
-const STAFF_PREFIXES = ['/agents', '/teams', '/skills', '/inboxes', '/tokens', '/settings', '/events', '/outbox', '/notifications', '/sla-policies', '/canned-replies', '/macros', '/views'];
+const STAFF_PREFIXES = ['/agents', '/teams', '/skills', '/inboxes', '/tokens', '/settings', '/events', '/outbox', '/notifications', '/sla-policies', '/canned-replies', '/macros', '/views', '/help/admin'];
 
 /** About the signed-in agent themselves: a token, not being one, gets no answer there. */
 const PERSONAL = new Set(['GET /auth/me', 'GET /notifications', 'GET /views']);
@@ -87,7 +95,7 @@ const isStaffRoute = (r: Route) =>
   ['GET /conversations/counts', 'POST /conversations/bulk', 'POST /conversations/{id}/render', 'POST /conversations/{id}/macros/{macroId}'].includes(r.key) ||
   ['GET /contacts', 'POST /contacts', 'PATCH /contacts/{id}', 'POST /categories', 'PATCH /categories/{id}'].includes(r.key);
 
-const hasBody = (r: Route) => r.method === 'POST' || r.method === 'PATCH';
+const hasBody = (r: Route) => r.method === 'POST' || r.method === 'PATCH' || r.method === 'PUT';
 
 /** How a call authenticates: a signed-in browser (cookie + CSRF), a Bearer token, or nobody. */
 type Auth = Pick<Session, 'cookie' | 'csrf'> | { token: string } | null;
@@ -128,6 +136,9 @@ describe.each(DB_KINDS)('API authorization on %s', (kind) => {
     const canned = await admin.request('POST', `${API}/canned-replies`, { title: 'Fixture', body: 'Hi' });
     const macro = await admin.request('POST', `${API}/macros`, { name: 'Fixture macro' });
     const view = await admin.request('POST', `${API}/views`, { name: 'Fixture view', query: { status: 'open' } });
+    const article = await admin.request('POST', `${API}/help/admin/articles`, { slug: 'fixture-article' });
+    const translation = await admin.request('PUT', `${API}/help/admin/articles/${article.json().id}/translations/en`, { title: 'Fixture', body: 'Body', published: true });
+    expect([article.statusCode, translation.statusCode]).toEqual([201, 200]);
     const upload = multipart([{ name: 'hello.txt', content: 'hello from the fixture' }]);
     const attachment = await admin.request('POST', `${API}/conversations/${conversation.json().id}/attachments`, upload.payload, upload.headers);
     expect([conversation.statusCode, category.statusCode, inbox.statusCode, attachment.statusCode]).toEqual([201, 201, 201, 201]);
@@ -145,6 +156,7 @@ describe.each(DB_KINDS)('API authorization on %s', (kind) => {
       '/canned-replies/': canned.json().id,
       '/macros/': macro.json().id,
       '/views/': view.json().id,
+      '/help/admin/articles/': article.json().id,
     };
   });
   afterAll(async () => {
@@ -156,7 +168,7 @@ describe.each(DB_KINDS)('API authorization on %s', (kind) => {
     if (!r.path.includes('{id}')) return `${API}${r.path}`;
     const id = Object.entries(ids).find(([prefix]) => r.path.startsWith(prefix))?.[1];
     if (!id) throw new Error(`no fixture id for ${r.key}`);
-    return fill(r.path, id, { macroId: ids['/macros/']! });
+    return fill(r.path, id, { macroId: ids['/macros/']!, locale: 'en', version: '1' });
   };
   /** Sends the route's valid body (a fresh file for the upload route) as the given caller. */
   function send(auth: Auth, r: Route, url: string) {
