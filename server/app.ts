@@ -27,7 +27,7 @@ import { teamRoutes } from './routes/api/teams/teams.ts';
 import { ticketRoutes } from './routes/api/tickets/tickets.ts';
 import { tokenRoutes } from './routes/api/tokens/tokens.ts';
 import { workspaceRoutes } from './routes/api/workspace/workspace.ts';
-import { homePage } from './routes/pages/home.ts';
+import { helpPages } from './routes/pages/help/plugin.ts';
 
 const WEB_DIST = fileURLToPath(new URL('../dist/web', import.meta.url));
 /** Paths the single-page app owns; the server hands them index.html. */
@@ -150,7 +150,7 @@ export async function buildApp(services: Services, options: { logger?: boolean |
     }
   });
 
-  app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(homePage(services)));
+  await app.register(helpPages, { services });
 
   if (existsSync(WEB_DIST)) {
     await app.register(fastifyStatic, { root: join(WEB_DIST, 'assets'), prefix: '/assets/', wildcard: true, decorateReply: false, index: false, immutable: true, maxAge: '365d', serveDotFiles: false, allowedPath: (path) => !path.includes('..') });

@@ -19,7 +19,7 @@ import type { Actor } from '../domain/context.ts';
 const HELP_CONTENT = fileURLToPath(new URL('../../content/helpcenter', import.meta.url));
 
 /** Words customers use for the same thing. */
-const DEMO_SYNONYMS = [
+export const DEMO_SYNONYMS = [
   ['提现', '提币', '出金', 'withdraw', 'withdrawal'],
   ['充值', '充币', '入金', 'deposit', 'top up'],
   ['谷歌验证', '谷歌验证器', '二次验证', '双重验证', '2fa', 'google authenticator'],

@@ -7,7 +7,7 @@ import { API, type Route, apiRoutes, blobFiles, expectError, fill, multipart, ro
 
 /** Routes anyone may call. */
 const PUBLIC = new Set(['POST /auth/login', 'POST /auth/logout', 'GET /categories', 'POST /auth/customer/login', 'POST /auth/customer/code', 'POST /auth/customer/verify', 'POST /tickets',
-  'GET /help/search', 'GET /help/suggest', 'POST /help/deflect', 'POST /help/deflections/{id}/open', 'GET /help/articles/{slug}', 'POST /help/articles/{slug}/feedback', 'GET /help/tree']);
+  'GET /help/search', 'GET /help/suggest', 'POST /help/deflect', 'POST /help/deflections/{id}/open', 'GET /help/articles/{slug}', 'POST /help/articles/{slug}/feedback', 'GET /help/tree', 'GET /help/images/{id}']);
 
 /** Marks the multipart upload route: its body is a file, built per request. */
 const UPLOAD = Symbol('multipart upload');
@@ -58,6 +58,7 @@ const BODIES: Record<string, unknown> = {
   'POST /help/admin/articles/{id}/translations/{locale}/versions/{version}/restore': undefined,
   'PUT /help/admin/articles/{id}/translations/{locale}': { title: 'Matrix', body: 'Body' },
   'PUT /help/admin/synonyms': { groups: [['提现', '提币']] },
+  'POST /help/admin/images': UPLOAD,
   'POST /help/admin/categories': { slug: 'matrix-help', name: { en: 'Matrix' } },
   'POST /help/admin/sections': { categoryId: '00000000-0000-4000-8000-000000000000', slug: 'matrix-section', name: { en: 'Matrix' } },
 };

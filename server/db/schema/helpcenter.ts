@@ -197,3 +197,16 @@ export const searchSynonyms = pgTable('search_synonyms', {
   terms: jsonb('terms').$type<string[]>().notNull(),
   createdAt: createdAt(),
 });
+
+/** Images uploaded for articles; public, and only these blobs are served to everyone. */
+export const helpImages = pgTable('help_images', {
+  /** Stable id; the public URL uses it. */
+  id: uuid('id').primaryKey().defaultRandom(),
+  /** Blob name. */
+  sha256: text('sha256').notNull(),
+  /** Sniffed type (images only). */
+  contentType: text('content_type').notNull(),
+  /** Bytes. */
+  size: integer('size').notNull(),
+  createdAt: createdAt(),
+});

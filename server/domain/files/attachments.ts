@@ -1,5 +1,5 @@
 import { and, eq, inArray, isNull } from 'drizzle-orm';
-import { attachments, messages } from '../../db/schema.ts';
+import { attachments, helpImages, messages } from '../../db/schema.ts';
 import { AppError, notFound } from '../../errors.ts';
 import { rmSync } from 'node:fs';
 import { type Ctx, type Services, recordEvent } from '../context.ts';
@@ -38,7 +38,8 @@ export async function attachmentUploadCheck(ctx: Ctx, conversationId: string): P
 export async function blobOrphanRemover(services: Services, hashes: string[]): Promise<void> {
   for (const sha of new Set(hashes)) {
     const [used] = await services.database.db.select({ id: attachments.id }).from(attachments).where(eq(attachments.sha256, sha)).limit(1);
-    if (!used) rmSync(blobPath(services.env.dataDir, sha), { force: true });
+    const [image] = await services.database.db.select({ id: helpImages.id }).from(helpImages).where(eq(helpImages.sha256, sha)).limit(1);
+    if (!used && !image) rmSync(blobPath(services.env.dataDir, sha), { force: true });
   }
 }
 

@@ -72,8 +72,8 @@ describe.each(DB_KINDS)('help center on %s', (kind) => {
   let editor: Session;
 
   beforeAll(async () => {
-    t = await createTestApp(kind);
     dir = mkdtempSync(join(tmpdir(), 'sb-help-'));
+    t = await createTestApp(kind, { DATA_DIR: join(dir, 'data') });
     mkdirSync(join(dir, 'articles'));
     writeFileSync(join(dir, 'structure.json'), JSON.stringify(STRUCTURE));
     for (const [name, text] of Object.entries(ARTICLES)) writeFileSync(join(dir, 'articles', name), text);
@@ -147,6 +147,21 @@ describe.each(DB_KINDS)('help center on %s', (kind) => {
     expect(filed.statusCode).toBe(201);
     const { deflection } = (await editor.request('GET', '/api/v1/help/admin/analytics')).json();
     expect(deflection).toMatchObject({ suggested: 2, opened: 1, deflected: 1, filed: 1, rate: 0.5 });
+  });
+
+  it('takes images for articles from editors only and serves them publicly', async () => {
+    const png = Buffer.from('89504E470D0A1A0A0000000D4948445200000001000000010806000000' + '1F15C4890000000D49444154789C6360000002000154A24F5D0000000049454E44AE426082', 'hex');
+    const boundary = '----sbimg';
+    const body = (content: Buffer) =>
+      Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n`), content, Buffer.from(`\r\n--${boundary}--\r\n`)]);
+    const headers = { 'content-type': `multipart/form-data; boundary=${boundary}` };
+    const res = await editor.request('POST', '/api/v1/help/admin/images', body(png), headers);
+    expect(res.statusCode, res.body).toBe(201);
+    const image = await t.app.inject({ method: 'GET', url: res.json().url });
+    expect(image.statusCode).toBe(200);
+    expect(image.headers['content-type']).toBe('image/png');
+    expect((await editor.request('POST', '/api/v1/help/admin/images', body(Buffer.from('just text, not an image')), headers)).statusCode).toBe(415);
+    expect((await t.app.inject({ method: 'POST', url: '/api/v1/help/admin/images', payload: body(png), headers })).statusCode).toBe(401);
   });
 
   it('serves an article as HTML with a visible fallback, records views and helpfulness', async () => {

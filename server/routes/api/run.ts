@@ -25,7 +25,7 @@ export const IdParams = z.object({ id: z.uuid() });
 export const NoContent = z.null().describe('No content');
 
 /** The error responses every route can give, for the OpenAPI document. */
-export const errors = (...codes: (400 | 401 | 403 | 404 | 409 | 413 | 423 | 429)[]) =>
+export const errors = (...codes: (400 | 401 | 403 | 404 | 409 | 413 | 415 | 423 | 429)[]) =>
   Object.fromEntries(codes.map((c) => [c, ErrorBody])) as Record<number, typeof ErrorBody>;
 
 export const Items = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });

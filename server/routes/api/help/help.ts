@@ -17,7 +17,12 @@ import {
 import { articleFeedbackRecorder, articleViewRecorder, deflectionOpener, deflectionRecorder, helpAnalyticsReader } from '../../../domain/helpcenter/analytics.ts';
 import { helpCompletions, helpSearcher, searchLocale } from '../../../domain/helpcenter/helpSearch.ts';
 import { renderMarkdown } from '../../../domain/helpcenter/markdown.ts';
-import { searchSynonyms } from '../../../db/schema.ts';
+import { createReadStream, existsSync } from 'node:fs';
+import { eq } from 'drizzle-orm';
+import { helpImages, searchSynonyms } from '../../../db/schema.ts';
+import { blobPath, blobStorer } from '../../../domain/files/blobStore.ts';
+import { blobOrphanRemover } from '../../../domain/files/attachments.ts';
+import { AppError } from '../../../errors.ts';
 import { recordEvent } from '../../../domain/context.ts';
 import { type Api, type RouteOptions, IdParams, Items, errors, run } from '../run.ts';
 
@@ -279,6 +284,43 @@ export async function helpRoutes(app: Api, { services }: RouteOptions) {
       return { groups: req.body.groups.length };
     },
   );
+  app.post(
+    '/help/admin/images',
+    { schema: { tags, summary: 'Upload an image for an article (multipart, field "file"); returns its public URL for markdown', consumes: ['multipart/form-data'], response: { 201: z.object({ id: Id, url: z.string() }), ...errors(400, 401, 403, 413, 415) } } },
+    async (req, reply) => {
+      // Editors only, checked before the file is read.
+      await run(services, req, async (ctx) => requireSupervisor(ctx.actor));
+      if (!req.isMultipart()) throw new AppError('unsupported_media_type', 'Send the image as multipart/form-data');
+      const part = await req.file({ limits: { fileSize: services.env.MAX_UPLOAD_BYTES } });
+      if (!part) throw new AppError('validation_failed', 'No file in the upload');
+      const blob = await blobStorer(services.env.dataDir, part.file).catch((err: { code?: string }) => {
+        if (err.code === 'FST_REQ_FILE_TOO_LARGE') throw new AppError('payload_too_large', 'The image is larger than the upload limit');
+        throw err;
+      });
+      if (part.file.truncated) throw new AppError('payload_too_large', 'The image is larger than the upload limit');
+      if (!blob.contentType.startsWith('image/')) {
+        await blobOrphanRemover(services, [blob.sha256]);
+        throw new AppError('unsupported_media_type', 'Only images (PNG, JPEG, GIF, WebP) can go in articles');
+      }
+      const [row] = await db.insert(helpImages).values({ sha256: blob.sha256, contentType: blob.contentType, size: blob.size }).returning();
+      return reply.code(201).send({ id: row!.id, url: `/api/v1/help/images/${row!.id}` });
+    },
+  );
+  app.get(
+    '/help/images/:id',
+    { config: publicRoute, schema: { tags, summary: 'An article image (public)', params: IdParams, response: { 200: z.any(), ...errors(404) } } },
+    async (req, reply) => {
+      const [image] = await db.select().from(helpImages).where(eq(helpImages.id, req.params.id));
+      const path = image ? blobPath(services.env.dataDir, image.sha256) : '';
+      if (!image || !existsSync(path)) throw new AppError('not_found', 'Image not found');
+      return reply
+        .type(image.contentType)
+        .header('x-content-type-options', 'nosniff')
+        .header('cache-control', 'public, max-age=31536000, immutable')
+        .send(createReadStream(path));
+    },
+  );
+
   app.get(
     '/help/admin/analytics',
     { schema: { tags, summary: 'Top searches, searches with no result, deflection rate, article views and helpfulness', querystring: z.object({ days: z.coerce.number().int().min(1).max(365).default(30) }), response: { 200: z.any(), ...errors(401, 403) } } },

@@ -46,7 +46,7 @@ document.addEventListener('click',function(e){if(!f.contains(e.target))sh(0)})})
 const CSS = `
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
-body{margin:0;font:16px/1.6 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,"Helvetica Neue",Arial,"PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC",sans-serif;color:#1a1b1e;background:#f8f9fa}
+body{margin:0;display:flex;flex-direction:column;min-height:100vh;font:16px/1.6 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,"Helvetica Neue",Arial,"PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC",sans-serif;color:#1a1b1e;background:#f8f9fa}
 a{color:#1864ab;text-decoration:none}a:hover{text-decoration:underline}
 .wrap{max-width:1040px;margin:0 auto;padding:0 16px}
 header.top{background:#fff;border-bottom:1px solid #e9ecef}
@@ -66,7 +66,7 @@ header.top form.search{flex:1 1 100%;order:3}
 .sug a{display:block;padding:8px 12px;color:#1a1b1e}.sug a:hover,.sug a:focus{background:#e7f5ff;text-decoration:none;outline:0}
 .hero{background:linear-gradient(135deg,#1864ab,#1c7ed6);color:#fff;padding:32px 0 36px}
 .hero h1{margin:0 0 14px;font-size:26px}
-main{padding:20px 0 40px}
+main{flex:1;padding:20px 0 40px}
 h1{font-size:24px;line-height:1.3;margin:8px 0 12px}
 h2{font-size:19px;margin:28px 0 12px}
 .notice{background:#fff4e6;border:1px solid #ffd8a8;color:#7c3a00;border-radius:8px;padding:10px 14px;font-size:14px;margin:16px 0}
@@ -79,9 +79,9 @@ h2{font-size:19px;margin:28px 0 12px}
 .card ul{margin:0;padding:0;list-style:none;font-size:14px}
 .card li{padding:2px 0}
 .muted{color:#868e96;font-size:13px}
-ul.list{list-style:none;margin:0;padding:0;background:#fff;border:1px solid #e9ecef;border-radius:10px}
-ul.list>li{padding:12px 16px;border-top:1px solid #f1f3f5}ul.list>li:first-child{border-top:0}
-ul.list time{display:block;color:#868e96;font-size:13px}
+ol.list,ul.list{list-style:none;margin:0;padding:0;background:#fff;border:1px solid #e9ecef;border-radius:10px}
+.list>li{padding:12px 16px;border-top:1px solid #f1f3f5}.list>li:first-child{border-top:0}
+.list time{display:block;color:#868e96;font-size:13px}
 .crumbs{font-size:14px;color:#868e96;margin:4px 0 0}.crumbs ol{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:4px}
 .crumbs li+li:before{content:"›";margin-right:4px}
 article.body{background:#fff;border:1px solid #e9ecef;border-radius:10px;padding:16px 18px;overflow-wrap:anywhere}
@@ -123,6 +123,7 @@ export function layout(meta: PageMeta, content: Html): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>${title}</title>
 ${meta.description ? html`<meta name="description" content="${meta.description}">` : ''}
 <link rel="canonical" href="${abs(meta.locale)}">
