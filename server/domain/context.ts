@@ -35,12 +35,20 @@ export interface Ctx {
   ip?: string;
   /** Events recorded in this transaction, published once it commits. */
   emitted: DomainEvent[];
+  /** Jobs enqueued in this transaction, inserted together just before it commits. */
+  jobs: PgBoss.JobInsert[];
 }
 
 /** Runs fn in one transaction; its events reach the bus only after commit. */
 export async function transact<T>(services: Services, actor: Actor, fn: (ctx: Ctx) => Promise<T>, ip?: string): Promise<T> {
   const emitted: DomainEvent[] = [];
-  const result = await services.database.db.transaction((tx) => fn({ services, db: tx as unknown as Db, actor, ip, emitted }));
+  const result = await services.database.db.transaction(async (tx) => {
+    const jobs: PgBoss.JobInsert[] = [];
+    const value = await fn({ services, db: tx as unknown as Db, actor, ip, emitted, jobs });
+    // One statement for all of the transaction's jobs; they exist only if it commits.
+    if (jobs.length && services.boss) await services.boss.insert(jobs, { db: txExecutor(tx as unknown as Db) });
+    return value;
+  });
   for (const event of emitted) await services.bus.publish(event).catch(() => {});
   return result;
 }
@@ -48,8 +56,9 @@ export async function transact<T>(services: Services, actor: Actor, fn: (ctx: Ct
 /** Runs a read without a transaction (two round trips fewer); reads record no events. */
 export async function read<T>(services: Services, actor: Actor, fn: (ctx: Ctx) => Promise<T>, ip?: string): Promise<T> {
   const emitted: DomainEvent[] = [];
-  const result = await fn({ services, db: services.database.db, actor, ip, emitted });
-  if (emitted.length) throw new Error('a read recorded events: use transact');
+  const jobs: PgBoss.JobInsert[] = [];
+  const result = await fn({ services, db: services.database.db, actor, ip, emitted, jobs });
+  if (emitted.length || jobs.length) throw new Error('a read recorded events or jobs: use transact');
   return result;
 }
 
@@ -94,9 +103,8 @@ export async function recordEvent(ctx: Ctx, input: EventInput): Promise<DomainEv
 }
 
 /** Enqueues a durable job inside the transaction: it exists only if the transaction commits. */
-export async function enqueue(ctx: Ctx, queue: string, data: object, options: PgBoss.SendOptions = {}): Promise<void> {
-  if (!ctx.services.boss) return;
-  await ctx.services.boss.send(queue, data, { retryLimit: 8, retryBackoff: true, ...options, db: txExecutor(ctx.db) });
+export async function enqueue(ctx: Ctx, queue: string, data: object, options: { startAfter?: Date } = {}): Promise<void> {
+  ctx.jobs.push({ name: queue, data, retryLimit: 8, retryBackoff: true, ...(options.startAfter ? { startAfter: options.startAfter.toISOString() } : {}) });
 }
 
 /** Changed fields only, as { before, after }, for event data. */

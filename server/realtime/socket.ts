@@ -8,6 +8,8 @@ import { apiTokenResolver } from '../domain/auth/apiTokens.ts';
 import { isStaff } from '../domain/auth/policy.ts';
 import { agentActorLoader, contactActorLoader } from '../domain/auth/principals.ts';
 import { sessionFinder } from '../domain/auth/sessions.ts';
+import { sha256 } from '../domain/auth/secrets.ts';
+import { cached } from '../domain/cache.ts';
 import { type Actor, type Services, read } from '../domain/context.ts';
 import { conversationGetter, conversationLoader } from '../domain/conversations/conversationReader.ts';
 import { actorNames, messageLister } from '../domain/conversations/timelineReader.ts';
@@ -60,7 +62,7 @@ async function authenticateSocket(services: Services, socket: Socket): Promise<A
   const now = services.clock();
   const token = socket.handshake.auth?.token;
   if (typeof token === 'string' && token) {
-    const row = await apiTokenResolver(db, token, now);
+    const row = await cached(services, `token:${sha256(token)}`, ['api_tokens.'], 30_000, () => apiTokenResolver(db, token, now));
     if (!row) throw new AppError('unauthenticated', 'Invalid or revoked API token');
     return { type: 'token', id: row.id, role: row.role };
   }

@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor, Services } from '../domain/context.ts';
 import { apiTokenResolver } from '../domain/auth/apiTokens.ts';
 import { agentActorLoader, contactActorLoader } from '../domain/auth/principals.ts';
-import { safeEqual } from '../domain/auth/secrets.ts';
+import { safeEqual, sha256 } from '../domain/auth/secrets.ts';
+import { cached } from '../domain/cache.ts';
 import { sessionFinder } from '../domain/auth/sessions.ts';
 import { settingsReader } from '../domain/system/settings.ts';
 import { AppError } from '../errors.ts';
@@ -64,7 +65,7 @@ export function registerAuthentication(app: FastifyInstance, services: Services)
     if (header) {
       const [scheme, token] = header.split(' ');
       if (scheme?.toLowerCase() !== 'bearer' || !token) throw new AppError('unauthenticated', 'Authorization must be "Bearer <token>"');
-      const row = await apiTokenResolver(db, token, now);
+      const row = await cached(services, `token:${sha256(token)}`, ['api_tokens.'], 30_000, () => apiTokenResolver(db, token, now));
       if (!row) throw new AppError('unauthenticated', 'Invalid or revoked API token');
       req.actor = { type: 'token', id: row.id, role: row.role };
       req.authVia = 'token';

@@ -41,7 +41,7 @@ export async function conversationCreator(ctx: Ctx, input: z.output<typeof Conve
 
   const inbox = input.inboxId
     ? (await ctx.db.select().from(inboxes).where(eq(inboxes.id, input.inboxId)))[0]
-    : await defaultInbox(ctx.db, actor.type === 'contact' ? 'webform' : 'api');
+    : await defaultInbox(ctx.db, actor.type === 'contact' ? 'webform' : 'api', ctx.services);
   if (!inbox) throw notFound('Inbox');
   if (!inbox.enabled) throw new AppError('conflict', `Inbox ${inbox.name} is disabled`);
 

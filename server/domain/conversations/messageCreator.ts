@@ -94,9 +94,9 @@ export async function messageCreator(ctx: Ctx, conversationId: string, input: Me
     if (conversation.status === 'new') statusChange = { before: 'new', after: 'open' };
   }
   if (statusChange) Object.assign(set, { status: statusChange.after, solvedAt: null });
-  await ctx.db.update(conversations).set(set).where(eq(conversations.id, conversationId));
-
-  if (visibility === 'public') await slaScheduler(ctx, conversationId, fromCustomer ? 'customer_message' : 'agent_reply');
+  // Public messages move SLA clocks; the scheduler writes its due times and these changes in one UPDATE.
+  if (visibility === 'public') await slaScheduler(ctx, conversationId, fromCustomer ? 'customer_message' : 'agent_reply', { row: conversation, pending: set });
+  else await ctx.db.update(conversations).set(set).where(eq(conversations.id, conversationId));
 
   await recordEvent(ctx, {
     type: 'messages.create',

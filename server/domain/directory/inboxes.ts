@@ -6,7 +6,8 @@ import type { Db } from '../../db/client.ts';
 import { inboxes } from '../../db/schema.ts';
 import { notFound } from '../../errors.ts';
 import { requireAdmin, requireStaff } from '../auth/policy.ts';
-import { type Ctx, diff, recordEvent } from '../context.ts';
+import { cached } from '../cache.ts';
+import { type Ctx, type Services, diff, recordEvent } from '../context.ts';
 
 export async function inboxLister(ctx: Ctx) {
   requireStaff(ctx.actor);
@@ -45,9 +46,11 @@ export async function inboxUpdater(ctx: Ctx, id: string, patch: z.output<typeof 
  * The default inbox of a kind (the API inbox for integrations, the web form for customers).
  * Created on first use so every conversation always has an inbox.
  */
-export async function defaultInbox(db: Db, kind: ChannelKind) {
-  const [row] = await db.select().from(inboxes).where(eq(inboxes.kind, kind)).orderBy(asc(inboxes.createdAt)).limit(1);
-  if (row) return row;
+export async function defaultInbox(db: Db, kind: ChannelKind, services?: Services): Promise<typeof inboxes.$inferSelect> {
+  const find = async () => (await db.select().from(inboxes).where(eq(inboxes.kind, kind)).orderBy(asc(inboxes.createdAt)).limit(1))[0] ?? null;
+  // Only an inbox that already exists is cached: one created here could still be rolled back.
+  const found = services ? await cached(services, `inbox:default:${kind}`, ['inboxes.'], 60_000, find) : await find();
+  if (found) return found;
   const names: Partial<Record<ChannelKind, string>> = { api: 'API', webform: 'Web form', webchat: 'Web chat' };
   const [created] = await db.insert(inboxes).values({ kind, name: names[kind] ?? kind }).returning();
   return created!;

@@ -1,7 +1,8 @@
-import { and, asc, eq, isNull, or } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import type { Priority } from '../../../common/enums.ts';
 import { conversations, slaPolicies, teams } from '../../db/schema.ts';
 import { QUEUES } from '../../jobs/boss.ts';
+import { cached } from '../cache.ts';
 import { type Ctx, enqueue } from '../context.ts';
 import { addBusinessMinutes } from './businessTime.ts';
 
@@ -13,19 +14,18 @@ export type SlaTrigger = 'create' | 'change' | 'customer_message' | 'agent_reply
 
 /** The first enabled policy, by position, whose priority and category match (null fields match anything). */
 export async function slaPolicyFinder(ctx: Ctx, priority: Priority, categoryId: string | null) {
-  const [policy] = await ctx.db
-    .select()
-    .from(slaPolicies)
-    .where(
-      and(
-        eq(slaPolicies.enabled, true),
-        or(isNull(slaPolicies.priority), eq(slaPolicies.priority, priority)),
-        categoryId ? or(isNull(slaPolicies.categoryId), eq(slaPolicies.categoryId, categoryId)) : isNull(slaPolicies.categoryId),
-      ),
-    )
-    .orderBy(asc(slaPolicies.position), asc(slaPolicies.createdAt))
-    .limit(1);
-  return policy ?? null;
+  // Policies change rarely and are read on every message: one copy per process, dropped on change.
+  const policies = await cached(ctx.services, 'sla:policies', ['sla_policies.'], 60_000, () =>
+    ctx.db.select().from(slaPolicies).where(eq(slaPolicies.enabled, true)).orderBy(asc(slaPolicies.position), asc(slaPolicies.createdAt)),
+  );
+  return policies.find((p) => (p.priority === null || p.priority === priority) && (p.categoryId === null || p.categoryId === categoryId)) ?? null;
+}
+
+async function teamCalendar(ctx: Ctx, teamId: string) {
+  const calendars = await cached(ctx.services, 'sla:calendars', ['teams.'], 60_000, async () =>
+    new Map((await ctx.db.select({ id: teams.id, calendar: teams.calendar }).from(teams)).map((t) => [t.id, t.calendar])),
+  );
+  return calendars.get(teamId) ?? null;
 }
 
 /**
@@ -33,8 +33,14 @@ export async function slaPolicyFinder(ctx: Ctx, priority: Priority, categoryId: 
  * and schedules a durable check at each new due time. Solved and closed conversations have
  * no running clocks; a conversation waiting on the customer has no next-response clock.
  */
-export async function slaScheduler(ctx: Ctx, conversationId: string, trigger: SlaTrigger): Promise<void> {
-  const [c] = await ctx.db.select().from(conversations).where(eq(conversations.id, conversationId));
+export async function slaScheduler(
+  ctx: Ctx,
+  conversationId: string,
+  trigger: SlaTrigger,
+  /** The caller's locked row and the changes it is about to write: one UPDATE carries both. */
+  known?: { row: typeof conversations.$inferSelect; pending: Partial<typeof conversations.$inferInsert> },
+): Promise<void> {
+  const c = known ? ({ ...known.row, ...known.pending } as typeof conversations.$inferSelect) : (await ctx.db.select().from(conversations).where(eq(conversations.id, conversationId)))[0];
   if (!c) return;
   const now = ctx.services.clock();
   const due: Record<SlaKind, Date | null> = { first_response: null, next_response: null, resolution: null };
@@ -44,7 +50,7 @@ export async function slaScheduler(ctx: Ctx, conversationId: string, trigger: Sl
     const policy = await slaPolicyFinder(ctx, c.priority, c.categoryId);
     if (policy) {
       policyId = policy.id;
-      const calendar = policy.businessHours && c.teamId ? ((await ctx.db.select({ calendar: teams.calendar }).from(teams).where(eq(teams.id, c.teamId)))[0]?.calendar ?? null) : null;
+      const calendar = policy.businessHours && c.teamId ? await teamCalendar(ctx, c.teamId) : null;
       const add = (from: Date, minutes: number | null) => (minutes == null ? null : addBusinessMinutes(from, minutes, calendar));
       due.first_response = c.firstResponseAt ? null : add(c.createdAt, policy.firstResponseMinutes);
       due.resolution = add(c.createdAt, policy.resolutionMinutes);
@@ -56,10 +62,14 @@ export async function slaScheduler(ctx: Ctx, conversationId: string, trigger: Sl
 
   const current = { first_response: c.firstResponseDueAt, next_response: c.nextResponseDueAt, resolution: c.resolutionDueAt };
   const changed = (Object.keys(due) as SlaKind[]).filter((k) => (due[k]?.getTime() ?? null) !== (current[k]?.getTime() ?? null));
-  if (!changed.length && policyId === c.slaPolicyId) return;
+  const pending = known?.pending ?? {};
+  if (!changed.length && policyId === c.slaPolicyId) {
+    if (Object.keys(pending).length) await ctx.db.update(conversations).set(pending).where(eq(conversations.id, conversationId));
+    return;
+  }
   await ctx.db
     .update(conversations)
-    .set({ firstResponseDueAt: due.first_response, nextResponseDueAt: due.next_response, resolutionDueAt: due.resolution, slaPolicyId: policyId })
+    .set({ ...pending, firstResponseDueAt: due.first_response, nextResponseDueAt: due.next_response, resolutionDueAt: due.resolution, slaPolicyId: policyId })
     .where(eq(conversations.id, conversationId));
   for (const kind of changed) {
     const at = due[kind];

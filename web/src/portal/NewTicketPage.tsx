@@ -1,5 +1,5 @@
-import { useState, type FormEvent } from 'react';
-import { Alert, Button, Divider, Group, Paper, Select, SimpleGrid, Stack, Text, TextInput, Textarea, Title } from '@mantine/core';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { Alert, Anchor, Button, Divider, Group, Paper, Select, SimpleGrid, Stack, Text, TextInput, Textarea, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router-dom';
 import { api, ApiError } from '../api.ts';
@@ -7,6 +7,45 @@ import { localName } from '../lib/format.ts';
 import { useCategories, useMe } from '../queries.ts';
 import { IconAlert, IconCheck } from '../components/icons.tsx';
 import { FilePicker } from './FilePicker.tsx';
+
+/** Articles the help center suggests for the draft (deflection); their url carries the deflection id. */
+interface Deflection {
+  deflectionId: string | null;
+  items: { id: string; slug: string; title: string; snippetHtml: string; url: string }[];
+}
+
+/**
+ * Asks the help center for articles matching the draft while the customer types (debounced);
+ * the last suggestion's id goes with the ticket so the desk knows it was filed anyway.
+ */
+function useDeflection(text: string, locale: string): Deflection {
+  const [result, setResult] = useState<Deflection | null>(null);
+  // Articles once suggested stay linked to the ticket even when later drafts match nothing.
+  const lastId = useRef<string | null>(null);
+  const seq = useRef(0);
+  useEffect(() => {
+    const draft = text.trim();
+    // An emptied form (after sending) starts a new draft.
+    if (!draft) lastId.current = null;
+    if (draft.length < 6) return;
+    const mine = ++seq.current;
+    const timer = setTimeout(() => {
+      api
+        // Chinese text finds the Chinese articles, whatever language the page is in.
+        .post<Deflection>('/help/deflect', { text: draft.slice(0, 5000), locale: /[\u3400-\u9fff]/.test(draft) ? 'zh-CN' : locale, source: 'ticket_form' })
+        .then((r) => {
+          // A slower, older answer must not replace a newer one.
+          if (mine !== seq.current) return;
+          if (r.deflectionId) lastId.current = r.deflectionId;
+          setResult(r);
+        })
+        .catch(() => {});
+    }, 400);
+    return () => clearTimeout(timer);
+  }, [text, locale]);
+  const items = text.trim().length < 6 ? [] : (result?.items ?? []);
+  return { deflectionId: lastId.current, items };
+}
 
 interface Created {
   id: string;
@@ -38,6 +77,8 @@ export function NewTicketPage() {
   const [submitting, setSubmitting] = useState(false);
   const [created, setCreated] = useState<(Created & { email: string }) | null>(null);
 
+  const deflection = useDeflection(`${form.subject}\n${form.body}`, i18n.language === 'zh-CN' ? 'zh-CN' : 'en');
+
   const set = (key: keyof Form) => (value: string) => setForm((f) => ({ ...f, [key]: value }));
   const input = (key: keyof Form) => ({
     value: form[key],
@@ -59,6 +100,7 @@ export function NewTicketPage() {
     }
     // Replies and emails about this ticket use the language the customer is reading in.
     data.append('language', i18n.language === 'zh-CN' ? 'zh-CN' : 'en');
+    if (deflection.deflectionId) data.append('deflectionId', deflection.deflectionId);
     for (const f of files) data.append('files', f, f.name);
     setSubmitting(true);
     try {
@@ -160,6 +202,24 @@ export function NewTicketPage() {
           />
           <TextInput label={t('portal.new.subject')} required maxLength={300} {...input('subject')} />
           <Textarea label={t('portal.new.body')} required autosize minRows={5} maxRows={14} description={t('portal.new.bodyHint')} {...input('body')} />
+          {deflection.items.length > 0 && (
+            <Alert color="blue" variant="light" title={t('portal.deflect.title')} data-testid="ticket-deflection" aria-live="polite">
+              <Stack gap={6}>
+                {deflection.items.map((a) => (
+                  <div key={a.id}>
+                    <Anchor href={a.url} target="_blank" rel="noopener" fw={500} data-testid="ticket-deflection-link">
+                      {a.title}
+                    </Anchor>
+                    {/* The server escapes the snippet and only adds <mark> around matches. */}
+                    <Text size="xs" c="dimmed" lineClamp={2} dangerouslySetInnerHTML={{ __html: a.snippetHtml }} />
+                  </div>
+                ))}
+                <Text size="xs" c="dimmed">
+                  {t('portal.deflect.hint')}
+                </Text>
+              </Stack>
+            </Alert>
+          )}
           <div>
             <Text size="sm" fw={600}>
               {t('portal.new.details')}

@@ -92,7 +92,7 @@ export async function ticketRoutes(app: Api, { services }: RouteOptions) {
           actor,
           async (ctx) => {
             // The web form's inbox, unless an integration files it.
-            const inbox = await defaultInbox(ctx.db, actor.type === 'token' ? 'api' : 'webform');
+            const inbox = await defaultInbox(ctx.db, actor.type === 'token' ? 'api' : 'webform', services);
             const { conversation } = await conversationCreator(ctx, {
               inboxId: inbox.id,
               subject: form.subject,

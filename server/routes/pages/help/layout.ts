@@ -31,7 +31,7 @@ export function searchForm(locale: PageLocale, q = '', big = false): Html {
   const s = strings(locale);
   return html`<form class="search${big ? ' search-big' : ''}" action="/help/search" method="get" role="search">
 <input type="hidden" name="lang" value="${locale}">
-<input type="search" name="q" value="${q}" placeholder="${s.searchPlaceholder}" aria-label="${s.searchLabel}" autocomplete="off" maxlength="200" data-suggest>
+<input type="search" name="q" value="${q}" placeholder="${big ? s.searchPlaceholder : s.searchLabel}" aria-label="${s.searchLabel}" autocomplete="off" maxlength="200" data-suggest>
 <button type="submit">${s.searchButton}</button>
 </form>`;
 }
@@ -126,7 +126,7 @@ export function layout(meta: PageMeta, content: Html): string {
 <link rel="icon" href="data:,">
 <title>${title}</title>
 ${meta.description ? html`<meta name="description" content="${meta.description}">` : ''}
-<link rel="canonical" href="${abs(meta.locale)}">
+<link rel="canonical" href="${abs(alternates.includes(meta.locale) ? meta.locale : (alternates[0] ?? meta.locale))}">
 ${alternates.map((l) => html`<link rel="alternate" hreflang="${l}" href="${abs(l)}">\n`)}<link rel="alternate" hreflang="x-default" href="${abs(alternates.includes('en') ? 'en' : alternates[0]!)}">
 <style nonce="${meta.nonce}">${raw(CSS)}</style>
 </head>

@@ -19,6 +19,8 @@ import { notFoundContent, searchContent } from './search.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SLUG = /^[a-z0-9][a-z0-9-]{0,120}$/;
+/** Results scoring below this share of the best one are not shown. */
+const RELEVANT = 0.2;
 const pageRate = { rateLimit: { max: 600, timeWindow: '1 minute' } };
 
 type Query = Record<string, string | undefined>;
@@ -154,6 +156,9 @@ export async function helpPages(app: FastifyInstance, { services }: { services: 
           otherLanguage = hits.length > 0;
         }
       }
+      // The long tail of one-character matches helps no one reading on a phone.
+      const top = hits[0]?.score ?? 0;
+      hits = hits.filter((h) => h.score >= top * RELEVANT);
       const s = strings(locale);
       return send(reply, { locale, title: q ? `${s.searchButton}: ${q}` : s.searchLabel, path: '/help/search', query: q ? { q } : {}, q }, searchContent(locale, q, hits, otherLanguage));
     }),

@@ -2,17 +2,18 @@ import { Alert, Stack, Tabs, Text, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { Navigate, useNavigate, useParams } from 'react-router-dom';
 import { useMe } from '../../queries.ts';
-import { IconKey, IconList, IconMessages, IconSettings, IconUser, IconUsers } from '../../components/icons.tsx';
+import { IconKey, IconList, IconMessages, IconNote, IconSettings, IconUser, IconUsers } from '../../components/icons.tsx';
 import { AgentsTab } from './AgentsTab.tsx';
 import { TeamsTab } from './TeamsTab.tsx';
 import { SettingsTab } from './SettingsTab.tsx';
 import { TokensTab } from './TokensTab.tsx';
 import { AuditTab } from './AuditTab.tsx';
 import { RepliesTab } from './RepliesTab.tsx';
+import { HelpCenterTab } from './HelpCenterTab.tsx';
 
-const TABS = ['agents', 'teams', 'replies', 'settings', 'tokens', 'audit'] as const;
+const TABS = ['agents', 'teams', 'replies', 'help', 'settings', 'tokens', 'audit'] as const;
 type Tab = (typeof TABS)[number];
-const ICONS = { agents: IconUser, teams: IconUsers, replies: IconMessages, settings: IconSettings, tokens: IconKey, audit: IconList } as const;
+const ICONS = { agents: IconUser, teams: IconUsers, replies: IconMessages, help: IconNote, settings: IconSettings, tokens: IconKey, audit: IconList } as const;
 
 export function AdminPage() {
   const { t } = useTranslation();
@@ -61,6 +62,10 @@ export function AdminPage() {
         </Tabs.Panel>
         <Tabs.Panel value="replies">
           <RepliesTab canEdit={me.role === 'admin' || me.role === 'supervisor'} />
+        </Tabs.Panel>
+        <Tabs.Panel value="help">
+          {/* Editors are supervisors and admins alike. */}
+          <HelpCenterTab />
         </Tabs.Panel>
         <Tabs.Panel value="settings">
           <SettingsTab canEdit={canEdit} />
