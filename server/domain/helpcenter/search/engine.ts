@@ -78,6 +78,16 @@ export class SearchIndex {
   private liveCount = 0;
   /** Sorted vocabulary of whole words for prefix suggestions (rebuilt lazily). */
   private sortedVocab: string[] | null = null;
+  /**
+   * Per term, its postings as typed arrays with each document's BM25F share precomputed —
+   * built on first use after a change, so a query is a few tight loops over numbers.
+   */
+  private frozen = new Map<string, { docs: Int32Array; impact: Float32Array }>();
+  private version = 0;
+  private frozenVersion = -1;
+  /** Reused score buffers (one slot per document ever added). */
+  private scoreBuf = new Float32Array(0);
+  private coverBuf = new Float32Array(0);
 
   get size() {
     return this.liveCount;
@@ -91,6 +101,7 @@ export class SearchIndex {
     this.byKey.set(doc.key, index);
     this.liveCount++;
     this.sortedVocab = null;
+    this.version++;
     const fieldText: Record<Field, string> = { title: doc.title, tags: doc.tags.join(' '), body: doc.body };
     const tfs = new Map<string, Record<Field, number>>();
     for (const field of FIELDS) {
@@ -121,6 +132,7 @@ export class SearchIndex {
     this.alive[index] = false;
     this.byKey.delete(key);
     this.liveCount--;
+    this.version++;
     for (const field of FIELDS) this.totals[field] -= this.lengths[field][index] ?? 0;
   }
 
@@ -176,44 +188,82 @@ export class SearchIndex {
     return terms;
   }
 
+  private freeze(term: string, avg: Record<Field, number>) {
+    if (this.frozenVersion !== this.version) {
+      this.frozen.clear();
+      this.frozenVersion = this.version;
+    }
+    const seen = this.frozen.get(term);
+    if (seen) return seen;
+    const list = this.postings.get(term) ?? [];
+    const docs = new Int32Array(list.length);
+    const impact = new Float32Array(list.length);
+    let n = 0;
+    for (const p of list) {
+      if (!this.alive[p.doc]) continue;
+      let tf = 0;
+      for (const f of FIELDS) {
+        if (!p.tf[f]) continue;
+        tf += (BOOST[f] * p.tf[f]) / (1 - B + (B * (this.lengths[f][p.doc] ?? 0)) / avg[f]);
+      }
+      docs[n] = p.doc;
+      impact[n] = (tf * (K1 + 1)) / (tf + K1);
+      n++;
+    }
+    const frozen = { docs: docs.subarray(0, n), impact: impact.subarray(0, n) };
+    this.frozen.set(term, frozen);
+    return frozen;
+  }
+
   search(query: string, options: { limit?: number; synonyms?: string[][]; now?: Date; types?: SearchDoc['type'][] } = {}): SearchHit[] {
     const limit = options.limit ?? 10;
     const terms = this.queryTerms(query, options.synonyms ?? []);
     if (!terms.size || !this.liveCount) return [];
     const avg = Object.fromEntries(FIELDS.map((f) => [f, this.totals[f] / this.liveCount || 1])) as Record<Field, number>;
-    const scores = new Map<number, number>();
-    const matched = new Map<number, number>();
+    if (this.scoreBuf.length < this.docs.length) {
+      this.scoreBuf = new Float32Array(this.docs.length * 2);
+      this.coverBuf = new Float32Array(this.docs.length * 2);
+    }
+    const scores = this.scoreBuf;
+    const cover = this.coverBuf;
+    const touched: number[] = [];
     let wordTerms = 0;
     for (const [term, { weight }] of terms) {
+      const isWord = !term.startsWith('~');
+      if (isWord) wordTerms += weight;
       const list = this.postings.get(term);
-      if (!term.startsWith('~')) wordTerms += weight;
-      if (!list) continue;
-      const idf = this.idf(list.length);
-      for (const p of list) {
-        if (!this.alive[p.doc]) continue;
-        let tf = 0;
-        for (const f of FIELDS) {
-          if (!p.tf[f]) continue;
-          tf += (BOOST[f] * p.tf[f]) / (1 - B + (B * (this.lengths[f][p.doc] ?? 0)) / avg[f]);
-        }
-        scores.set(p.doc, (scores.get(p.doc) ?? 0) + weight * idf * ((tf * (K1 + 1)) / (tf + K1)));
-        if (!term.startsWith('~')) matched.set(p.doc, (matched.get(p.doc) ?? 0) + weight);
+      if (!list?.length) continue;
+      const { docs, impact } = this.freeze(term, avg);
+      const w = weight * this.idf(docs.length);
+      for (let i = 0; i < docs.length; i++) {
+        const d = docs[i]!;
+        if (scores[d] === 0 && cover[d] === 0) touched.push(d);
+        scores[d] = scores[d]! + w * impact[i]!;
+        if (isWord) cover[d] = cover[d]! + weight;
       }
     }
     const now = (options.now ?? new Date()).getTime();
-    const ranked: { doc: number; score: number }[] = [];
-    for (const [doc, raw] of scores) {
+    // Keep the best `limit` in a small sorted list rather than sorting every match.
+    const best: { doc: number; score: number }[] = [];
+    for (const doc of touched) {
+      const raw = scores[doc]!;
+      const matchedWeight = cover[doc]!;
+      scores[doc] = 0;
+      cover[doc] = 0;
       const d = this.docs[doc]!;
       if (options.types && !options.types.includes(d.type)) continue;
       // Documents that match more of the query's words rank above ones that match a single word often.
-      const coverage = wordTerms ? Math.min(1, (matched.get(doc) ?? 0) / wordTerms) : 1;
+      const coverage = wordTerms ? Math.min(1, matchedWeight / wordTerms) : 1;
       let score = raw * (0.5 + 0.5 * coverage);
       if (d.type === 'announcement' && d.publishedAt) score *= 1 + 0.5 * Math.exp(-(now - d.publishedAt.getTime()) / (45 * 86_400_000));
-      ranked.push({ doc, score });
+      if (best.length === limit && score <= best[limit - 1]!.score) continue;
+      let at = best.length;
+      while (at > 0 && best[at - 1]!.score < score) at--;
+      best.splice(at, 0, { doc, score });
+      if (best.length > limit) best.pop();
     }
-    ranked.sort((a, b) => b.score - a.score);
     const surfaces = [...terms.values()].map((t) => t.surface).filter((s) => s.length >= (hasCjk(s) ? 1 : 2));
-    return ranked.slice(0, limit).map(({ doc, score }) => {
+    return best.map(({ doc, score }) => {
       const d = this.docs[doc]!;
       return { articleId: d.articleId, slug: d.slug, locale: d.locale, title: d.title, type: d.type, score, snippetHtml: snippet(d.body, surfaces) };
     });
