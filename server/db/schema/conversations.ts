@@ -90,5 +90,7 @@ export const conversations = pgTable(
     index('conversations_assignee_status_idx').on(t.assigneeId, t.status),
     index('conversations_team_status_idx').on(t.teamId, t.status),
     index('conversations_status_last_idx').on(t.status, t.lastMessageAt),
+    // The inbox lists newest activity first and pages by (last_message_at, id).
+    index('conversations_last_id_idx').on(t.lastMessageAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
   ],
 );

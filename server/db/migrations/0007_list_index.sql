@@ -1,0 +1,1 @@
+CREATE INDEX "conversations_last_id_idx" ON "conversations" USING btree ("last_message_at" DESC NULLS FIRST,"id" DESC NULLS FIRST);
