@@ -29,6 +29,7 @@ export const DEMO_SYNONYMS = [
   ['到账', '入账', 'credited', 'arrived'],
   ['手续费', '费率', 'fee', 'fees'],
   ['冻结', '锁定', 'freeze', 'frozen', 'locked'],
+  ['丢了', '丢失', '遗失', '换手机', '重置', 'lost', 'reset'],
 ];
 
 /** The demo logins, printed at start. Demo only: change or disable them before real use. */
