@@ -415,6 +415,8 @@ export const Me = z
     totpEnabled: z.boolean(),
     /** The desk requires two-factor and this agent has not enrolled yet: only enrolment is allowed. */
     mustEnrollTotp: z.boolean(),
+    /** Customers: the code shown in every email we send them (null: not set). */
+    antiPhishingCode: z.string().nullable().optional(),
     csrfToken: z.string(),
   })
   .meta({ id: 'Me' });

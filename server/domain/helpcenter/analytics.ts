@@ -21,8 +21,20 @@ export async function articleFeedbackRecorder(db: Db, input: { slug: string; loc
   await db.insert(articleFeedback).values({ articleId: article.id, locale: input.locale, helpful: input.helpful, comment: input.comment?.trim() || null });
 }
 
-/** Remembers which articles were suggested to a customer drafting a ticket or a chat. */
-export async function deflectionRecorder(db: Db, source: 'ticket_form' | 'chat', articleIds: string[]): Promise<string> {
+/**
+ * Remembers which articles were suggested to a customer drafting a ticket or a chat. A draft
+ * that is still being typed keeps its one record (its suggestions accumulate), so refreshing
+ * suggestions does not inflate the count.
+ */
+export async function deflectionRecorder(db: Db, source: 'ticket_form' | 'chat', articleIds: string[], previousId?: string): Promise<string> {
+  if (previousId) {
+    const [row] = await db
+      .update(deflections)
+      .set({ suggested: sql`(select coalesce(jsonb_agg(distinct v), '[]'::jsonb) from jsonb_array_elements(${deflections.suggested} || ${JSON.stringify(articleIds)}::jsonb) v)` })
+      .where(and(eq(deflections.id, previousId), sql`${deflections.conversationId} is null`))
+      .returning({ id: deflections.id });
+    if (row) return row.id;
+  }
   const [row] = await db.insert(deflections).values({ source, suggested: articleIds }).returning({ id: deflections.id });
   return row!.id;
 }

@@ -141,6 +141,9 @@ describe.each(DB_KINDS)('help center on %s', (kind) => {
     const { deflectionId, items } = res.json();
     expect(items[0].slug).toBe('deposit-missing');
     expect((await t.app.inject({ method: 'POST', url: `/api/v1/help/deflections/${deflectionId}/open`, payload: { articleId: items[0].id } })).statusCode).toBe(204);
+    // Refreshing the same draft's suggestions keeps one record.
+    const again = await t.app.inject({ method: 'POST', url: '/api/v1/help/deflect', payload: { text: '充值没到账', deflectionId } });
+    expect(again.json().deflectionId).toBe(deflectionId);
     // A second draft: suggested, then a ticket is filed anyway.
     const second = (await t.app.inject({ method: 'POST', url: '/api/v1/help/deflect', payload: { text: 'reset google authenticator lost phone' } })).json();
     const filed = await t.app.inject({ method: 'POST', url: '/api/v1/tickets', payload: { email: 'x@example.com', subject: '2FA', body: 'still stuck', deflectionId: second.deflectionId } });

@@ -32,7 +32,13 @@ function useDeflection(text: string, locale: string): Deflection {
     const timer = setTimeout(() => {
       api
         // Chinese text finds the Chinese articles, whatever language the page is in.
-        .post<Deflection>('/help/deflect', { text: draft.slice(0, 5000), locale: /[\u3400-\u9fff]/.test(draft) ? 'zh-CN' : locale, source: 'ticket_form' })
+        .post<Deflection>('/help/deflect', {
+          text: draft.slice(0, 5000),
+          locale: /[\u3400-\u9fff]/.test(draft) ? 'zh-CN' : locale,
+          source: 'ticket_form',
+          // One draft is one deflection, however many times the suggestions refresh.
+          ...(lastId.current ? { deflectionId: lastId.current } : {}),
+        })
         .then((r) => {
           // A slower, older answer must not replace a newer one.
           if (mine !== seq.current) return;

@@ -56,6 +56,7 @@ async function describe(services: Services, principal: { type: 'agent' | 'contac
     teamIds: [],
     totpEnabled: false,
     mustEnrollTotp: false,
+    antiPhishingCode: contact.antiPhishingCode,
     csrfToken,
   };
 }

@@ -135,14 +135,20 @@ export async function helpRoutes(app: Api, { services }: RouteOptions) {
       schema: {
         tags,
         summary: 'The best articles for the text of a draft ticket or chat; returns a deflectionId to report opens and filing',
-        body: z.object({ text: z.string().trim().min(1).max(5000), locale: Locale.optional(), source: z.enum(['ticket_form', 'chat']).default('ticket_form') }),
+        body: z.object({
+          text: z.string().trim().min(1).max(5000),
+          locale: Locale.optional(),
+          source: z.enum(['ticket_form', 'chat']).default('ticket_form'),
+          /** The id an earlier call returned for the same draft. */
+          deflectionId: Id.optional(),
+        }),
         response: { 200: z.object({ deflectionId: Id.nullable(), items: z.array(Hit) }), ...errors(400) },
       },
     },
     async (req) => {
       // A long draft: the index weighs its words by rarity, so the whole text can be the query.
       const { hits } = await helpSearcher(services, { q: req.body.text.slice(0, 600), locale: req.body.locale, limit: 5, source: 'deflect' });
-      const deflectionId = hits.length ? await deflectionRecorder(db, req.body.source, hits.map((h) => h.articleId)) : null;
+      const deflectionId = hits.length ? await deflectionRecorder(db, req.body.source, hits.map((h) => h.articleId), req.body.deflectionId) : (req.body.deflectionId ?? null);
       return { deflectionId, items: hits.map((h) => ({ id: h.articleId, slug: h.slug, title: h.title, type: h.type, locale: h.locale, snippetHtml: h.snippetHtml, url: `${hitUrl(h.slug, h.locale)}&deflection=${deflectionId}` })) };
     },
   );
