@@ -1,3 +1,4 @@
+import { type FilePart, multipartBody } from '../helpers/files.ts';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,17 +70,7 @@ export async function rows<T = Record<string, unknown>>(t: TestApp, query: Retur
 }
 
 /** A multipart/form-data upload of the given files, for POST /conversations/:id/attachments. */
-export function multipart(files: { name: string; content: string | Buffer }[]) {
-  const boundary = `----switchboard-test-${randomUUID()}`;
-  const parts = files.map((f) =>
-    Buffer.concat([
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${f.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`),
-      Buffer.from(f.content),
-      Buffer.from('\r\n'),
-    ]),
-  );
-  return { payload: Buffer.concat([...parts, Buffer.from(`--${boundary}--\r\n`)]), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
-}
+export const multipart = (files: FilePart[]) => multipartBody({}, files);
 
 /** A fresh DATA_DIR for apps that store uploads (the default, /nonexistent, is not writable in CI). */
 export const tempDataDir = () => mkdtempSync(join(tmpdir(), 'sb-api-test-'));

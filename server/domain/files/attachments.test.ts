@@ -4,22 +4,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attachments } from '../../db/schema.ts';
 import { DB_KINDS } from '../../../test/helpers/db.ts';
+import { type FilePart, TINY_PNG, multipartBody } from '../../../test/helpers/files.ts';
 import { createTestApp, loginAgent, loginContact, makeAgent, makeContact, type Session, type TestApp } from '../../../test/helpers/app.ts';
 
-/** A real 1×1 PNG. */
-const PNG = Buffer.from('89504E470D0A1A0A0000000D4948445200000001000000010806000000' + '1F15C4890000000D49444154789C6360000002000154A24F5D0000000049454E44AE426082', 'hex');
-
-function multipart(files: { name: string; content: Buffer; type?: string }[]) {
-  const boundary = `----sb${Math.random().toString(16).slice(2)}`;
-  const parts = files.map((f) =>
-    Buffer.concat([
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${f.name}"\r\nContent-Type: ${f.type ?? 'application/octet-stream'}\r\n\r\n`),
-      f.content,
-      Buffer.from('\r\n'),
-    ]),
-  );
-  return { payload: Buffer.concat([...parts, Buffer.from(`--${boundary}--\r\n`)]), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
-}
+const PNG = TINY_PNG;
+const multipart = (files: FilePart[]) => multipartBody({}, files);
 
 describe.each(DB_KINDS)('attachments on %s', (kind) => {
   let t: TestApp;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB_KINDS } from '../../../test/helpers/db.ts';
+import { TINY_PNG, multipartBody } from '../../../test/helpers/files.ts';
 import { asSystem, createTestApp, loginAgent, makeAgent, type Session, type TestApp } from '../../../test/helpers/app.ts';
 import { parseArticleFile, serializeArticleFile } from './frontMatter.ts';
 import { articleExporter, articleImporter } from './importExport.ts';
@@ -153,18 +154,20 @@ describe.each(DB_KINDS)('help center on %s', (kind) => {
   });
 
   it('takes images for articles from editors only and serves them publicly', async () => {
-    const png = Buffer.from('89504E470D0A1A0A0000000D4948445200000001000000010806000000' + '1F15C4890000000D49444154789C6360000002000154A24F5D0000000049454E44AE426082', 'hex');
-    const boundary = '----sbimg';
-    const body = (content: Buffer) =>
-      Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n`), content, Buffer.from(`\r\n--${boundary}--\r\n`)]);
-    const headers = { 'content-type': `multipart/form-data; boundary=${boundary}` };
-    const res = await editor.request('POST', '/api/v1/help/admin/images', body(png), headers);
+    const png = TINY_PNG;
+    const upload = (content: Buffer) => multipartBody({}, [{ name: 'a.png', content, type: 'image/png' }]);
+    const send = (content: Buffer) => {
+      const { payload, headers } = upload(content);
+      return editor.request('POST', '/api/v1/help/admin/images', payload, headers);
+    };
+    const res = await send(png);
     expect(res.statusCode, res.body).toBe(201);
     const image = await t.app.inject({ method: 'GET', url: res.json().url });
     expect(image.statusCode).toBe(200);
     expect(image.headers['content-type']).toBe('image/png');
-    expect((await editor.request('POST', '/api/v1/help/admin/images', body(Buffer.from('just text, not an image')), headers)).statusCode).toBe(415);
-    expect((await t.app.inject({ method: 'POST', url: '/api/v1/help/admin/images', payload: body(png), headers })).statusCode).toBe(401);
+    expect((await send(Buffer.from('just text, not an image'))).statusCode).toBe(415);
+    const anonymous = upload(png);
+    expect((await t.app.inject({ method: 'POST', url: '/api/v1/help/admin/images', payload: anonymous.payload, headers: anonymous.headers })).statusCode).toBe(401);
   });
 
   it('serves an article as HTML with a visible fallback, records views and helpfulness', async () => {

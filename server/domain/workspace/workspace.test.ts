@@ -8,18 +8,12 @@ import { SOCKET_EVENTS } from '../../../common/realtime.ts';
 import { attachments, events, messages } from '../../db/schema.ts';
 import { attachRealtime } from '../../realtime/socket.ts';
 import { DB_KINDS } from '../../../test/helpers/db.ts';
+import { TINY_PNG, multipartBody } from '../../../test/helpers/files.ts';
 import { createTestApp, loginAgent, loginContact, makeAgent, makeContact, type Session, type TestApp } from '../../../test/helpers/app.ts';
 
-const PNG = Buffer.from('89504E470D0A1A0A0000000D4948445200000001000000010806000000' + '1F15C4890000000D49444154789C6360000002000154A24F5D0000000049454E44AE426082', 'hex');
-
-function form(fields: Record<string, string>, files: { name: string; content: Buffer }[] = []) {
-  const boundary = `----sb${Math.random().toString(16).slice(2)}`;
-  const parts: Buffer[] = [];
-  for (const [k, v] of Object.entries(fields)) parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
-  for (const f of files) parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="${f.name}"\r\nContent-Type: image/png\r\n\r\n`), f.content, Buffer.from('\r\n'));
-  parts.push(Buffer.from(`--${boundary}--\r\n`));
-  return { payload: Buffer.concat(parts), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
-}
+const PNG = TINY_PNG;
+const form = (fields: Record<string, string>, files: { name: string; content: Buffer }[] = []) =>
+  multipartBody(fields, files.map((f) => ({ ...f, field: 'files', type: 'image/png' })));
 
 describe.each(DB_KINDS)('tickets and the agent workspace on %s', (kind) => {
   let t: TestApp;
