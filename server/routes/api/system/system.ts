@@ -72,7 +72,17 @@ export async function systemRoutes(app: Api, { services }: RouteOptions) {
     async (req) => {
       const page = await run(services, req, (ctx) => outboxReader(ctx, { limit: req.query.limit, before: req.query.cursor }));
       return {
-        items: page.items.map((m) => ({ ...m, createdAt: m.createdAt.toISOString(), sentAt: m.sentAt?.toISOString() ?? null })),
+        items: page.items.map((m) => ({
+          id: m.id,
+          to: m.to,
+          subject: m.subject,
+          text: m.text,
+          status: m.status,
+          error: m.error,
+          conversationId: m.conversationId,
+          createdAt: m.createdAt.toISOString(),
+          sentAt: m.sentAt?.toISOString() ?? null,
+        })),
         nextCursor: page.nextCursor,
       };
     },
