@@ -3,7 +3,7 @@ import type { AgentRole, ActorType, TokenRole } from '../../common/enums.ts';
 import type { Database, Db } from '../db/client.ts';
 import { events } from '../db/schema.ts';
 import type { Env } from '../env.ts';
-import { DURABLE_EVENT_TYPES, QUEUES, txExecutor } from '../jobs/boss.ts';
+import { DURABLE_EVENTS, QUEUES, txExecutor } from '../jobs/boss.ts';
 import type { DomainEvent, EventBus } from '../realtime/bus.ts';
 
 /** Who is acting. Agents carry their role and teams; tokens their role. */
@@ -98,7 +98,7 @@ export async function recordEvent(ctx: Ctx, input: EventInput): Promise<DomainEv
     createdAt: row!.createdAt.toISOString(),
   };
   ctx.emitted.push(event);
-  if (DURABLE_EVENT_TYPES.has(event.type)) await enqueue(ctx, QUEUES.events, { eventId: event.id });
+  if (DURABLE_EVENTS[event.type]?.(event)) await enqueue(ctx, QUEUES.events, { eventId: event.id });
   return event;
 }
 

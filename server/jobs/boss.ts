@@ -13,11 +13,29 @@ export const QUEUES = {
   autoClose: 'conversations.autoclose',
 } as const;
 
+interface EventShape {
+  type: string;
+  actorId: string | null;
+  data: Record<string, unknown>;
+}
+
 /**
- * Event types with durable side effects: recording one also enqueues its processing in the
- * same transaction, so the side effect happens if and only if the change committed.
+ * Events with durable side effects, and which of them need processing: recording one enqueues
+ * its processing in the same transaction, so the side effect happens if and only if the change
+ * committed — and events with nothing to do (a customer's own message) cost no job.
  */
-export const DURABLE_EVENT_TYPES = new Set(['messages.create', 'conversations.update', 'conversations.assign', 'conversations.sla_breach']);
+export const DURABLE_EVENTS: Record<string, (e: EventShape) => boolean> = {
+  // An agent's public reply is emailed; a private note may @mention someone.
+  'messages.create': (e) => (e.data.visibility === 'private' ? e.data.mentions === true : e.data.direction === 'out'),
+  // A status change the customer did not cause is emailed.
+  'conversations.update': (e) => 'status' in ((e.data.after as object | undefined) ?? {}) && !e.data.reason,
+  // Assigned to someone else than the one assigning.
+  'conversations.assign': (e) => {
+    const to = (e.data.after as { assigneeId?: string | null } | undefined)?.assigneeId;
+    return Boolean(to) && to !== e.actorId;
+  },
+  'conversations.sla_breach': () => true,
+};
 
 /** pg-boss on our own database: PGlite through its `db` option, PostgreSQL with its own pool. */
 export async function startBoss(database: Database, databaseUrl: string | undefined, onError: (err: unknown) => void): Promise<PgBoss> {

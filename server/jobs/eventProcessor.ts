@@ -5,7 +5,7 @@ import { type Ctx, type Services, SYSTEM, transact } from '../domain/context.ts'
 import { agentNotifier } from '../domain/notifications/agentNotifier.ts';
 import { customerNotifier } from '../domain/notifications/customerNotifier.ts';
 import type { DomainEvent } from '../realtime/bus.ts';
-import { DURABLE_EVENT_TYPES, QUEUES } from './boss.ts';
+import { DURABLE_EVENTS, QUEUES } from './boss.ts';
 
 type Processor = (ctx: Ctx, event: DomainEvent) => Promise<void>;
 
@@ -18,7 +18,7 @@ const PROCESSORS: Record<string, Processor[]> = {
 };
 
 for (const type of Object.keys(PROCESSORS)) {
-  if (!DURABLE_EVENT_TYPES.has(type)) throw new Error(`${type} has processors but is not in DURABLE_EVENT_TYPES`);
+  if (!DURABLE_EVENTS[type]) throw new Error(`${type} has processors but is not in DURABLE_EVENTS`);
 }
 
 /** Runs the processors of one event, each in its own transaction as the system. */

@@ -103,7 +103,15 @@ export async function messageCreator(ctx: Ctx, conversationId: string, input: Me
     subjectType: 'message',
     subjectId: message!.id,
     conversationId,
-    data: { seq, direction: message!.direction, visibility, contentType: message!.contentType, attachments: input.attachmentIds?.length ?? 0 },
+    data: {
+      seq,
+      direction: message!.direction,
+      visibility,
+      contentType: message!.contentType,
+      attachments: input.attachmentIds?.length ?? 0,
+      // Only notes that name someone need the (durable) notifier.
+      ...(visibility === 'private' && /(^|[\s(])@\S/u.test(input.body) ? { mentions: true } : {}),
+    },
   });
   if (statusChange) {
     await recordEvent(ctx, {
