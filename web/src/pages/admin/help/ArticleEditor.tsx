@@ -1,10 +1,11 @@
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState, type ClipboardEvent, type DragEvent } from 'react';
 import MarkdownIt from 'markdown-it';
 import { Alert, Anchor, Badge, Button, Card, Drawer, Group, Paper, Select, SimpleGrid, Stack, Switch, TagsInput, Text, TextInput, Textarea, Title, Typography } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { api } from '../../../api.ts';
+import { api, ApiError } from '../../../api.ts';
+import { IconPhoto } from './reorder.tsx';
 import { absoluteTime } from '../../../lib/format.ts';
 import type { Items } from '../../../lib/types.ts';
 import { ConfirmModal } from '../../../components/ConfirmModal.tsx';
@@ -15,6 +16,17 @@ import { ARTICLE_TYPES, HELP_LOCALES, type AdminArticle, type AdminTranslation, 
 
 // The same markdown rules as the server (raw HTML off); the server sanitises again when it publishes.
 const md = new MarkdownIt({ html: false, linkify: true, breaks: false });
+// Uploaded images keep to the preview's width.
+const renderImage = md.renderer.rules.image!;
+md.renderer.rules.image = (tokens, idx, options, env, self) => {
+  tokens[idx]!.attrSet('style', 'max-width:100%;height:auto');
+  return renderImage(tokens, idx, options, env, self);
+};
+
+/** `![name](url)`; brackets in a file name would end the alt text early. */
+const imageMarkdown = (name: string, url: string) => `![${name.replace(/[[\]\\]/g, '\\$&')}](${url})`;
+
+const imageFiles = (list: FileList | null | undefined) => Array.from(list ?? []).filter((f) => f.type.startsWith('image/'));
 
 /** Local date-time for <input type="datetime-local">. */
 function toLocalInput(iso: string | null): string {
@@ -140,6 +152,57 @@ function TranslationEditor({ articleId, slug, locale, translation }: { articleId
   const [history, setHistory] = useState(false);
   const dirty = title !== (translation?.title ?? '') || body !== (translation?.body ?? '') || published !== (translation?.published ?? false);
   const preview = useMemo(() => md.render(body), [body]);
+  const bodyRef = useRef<HTMLTextAreaElement>(null);
+  const fileRef = useRef<HTMLInputElement>(null);
+  const [uploading, setUploading] = useState(0);
+  const [imageError, setImageError] = useState<string | null>(null);
+
+  /** Uploads each file and inserts its markdown where the cursor was when the upload started. */
+  const insertImages = async (files: File[]) => {
+    if (files.length === 0) return;
+    const el = bodyRef.current;
+    let at = el ? el.selectionEnd : body.length;
+    setImageError(null);
+    setUploading((n) => n + files.length);
+    for (const file of files) {
+      try {
+        const form = new FormData();
+        form.append('file', file, file.name);
+        const { url } = await api.upload<{ id: string; url: string }>('/help/admin/images', form);
+        const snippet = imageMarkdown(file.name || 'image', url);
+        const pos = at;
+        setBody((prev) => {
+          const p = Math.min(pos, prev.length);
+          return prev.slice(0, p) + snippet + prev.slice(p);
+        });
+        at += snippet.length;
+        requestAnimationFrame(() => {
+          bodyRef.current?.focus();
+          bodyRef.current?.setSelectionRange(at, at);
+        });
+      } catch (err) {
+        const status = err instanceof ApiError ? err.status : 0;
+        const message =
+          status === 413 ? t('admin.help.imageTooLarge', { name: file.name }) : status === 415 ? t('admin.help.imageNotImage', { name: file.name }) : t('admin.help.imageFailed', { name: file.name, message: (err as Error).message });
+        setImageError(message);
+        notifications.show({ color: 'red', title: t('admin.help.imageUploadFailed'), message });
+      } finally {
+        setUploading((n) => n - 1);
+      }
+    }
+  };
+  const onPaste = (e: ClipboardEvent<HTMLTextAreaElement>) => {
+    const files = imageFiles(e.clipboardData?.files);
+    if (files.length === 0) return; // ordinary text paste
+    e.preventDefault();
+    void insertImages(files);
+  };
+  const onDrop = (e: DragEvent<HTMLTextAreaElement>) => {
+    if (!e.dataTransfer?.files?.length) return; // dragged text
+    e.preventDefault();
+    // Anything dropped as a file goes to the server, which says clearly if it is not an image.
+    void insertImages(Array.from(e.dataTransfer.files));
+  };
   const save = useMutation({
     mutationFn: () => api.put<{ version: number; published: boolean }>(`/help/admin/articles/${articleId}/translations/${locale}`, { title: title.trim(), body, published }),
     onSuccess: (r) => {
@@ -187,10 +250,46 @@ function TranslationEditor({ articleId, slug, locale, translation }: { articleId
           minRows={10}
           maxRows={24}
           value={body}
-          onChange={(e) => setBody(e.currentTarget.value)}
+          onChange={(e) => {
+            setBody(e.currentTarget.value);
+            if (imageError) setImageError(null);
+          }}
+          ref={bodyRef}
+          onPaste={onPaste}
+          onDrop={onDrop}
+          onDragOver={(e) => {
+            if (e.dataTransfer?.types.includes('Files')) e.preventDefault();
+          }}
           styles={{ input: { fontFamily: 'ui-monospace, SFMono-Regular, Menlo, monospace', fontSize: 13 } }}
           data-testid={`help-body-${locale}`}
         />
+        <Group gap="xs" mt={-4}>
+          <Button size="xs" variant="default" leftSection={<IconPhoto size={14} />} loading={uploading > 0} onClick={() => fileRef.current?.click()} data-testid={`help-insert-image-${locale}`}>
+            {t('admin.help.insertImage')}
+          </Button>
+          {imageError ? (
+            <Text size="xs" c="red" fw={500} role="alert" data-testid={`help-image-error-${locale}`}>
+              {imageError}
+            </Text>
+          ) : (
+            <Text size="xs" c="dimmed">
+              {t('admin.help.insertImageHint')}
+            </Text>
+          )}
+          <input
+            ref={fileRef}
+            type="file"
+            accept="image/png,image/jpeg,image/gif,image/webp,image/*"
+            multiple
+            hidden
+            onChange={(e) => {
+              const files = Array.from(e.currentTarget.files ?? []);
+              e.currentTarget.value = '';
+              void insertImages(files);
+            }}
+            data-testid={`help-image-input-${locale}`}
+          />
+        </Group>
         <div>
           <Text size="sm" fw={500} mb={4}>
             {t('admin.help.preview')}

@@ -4,6 +4,8 @@ import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../../api.ts';
+import { movedPositions, canMove, byPosition, MoveButtons } from './reorder.tsx';
+import { TreeOrderModal } from './TreeOrderModal.tsx';
 import { absoluteTime, localName } from '../../../lib/format.ts';
 import { IconPlus, IconSearch } from '../../../components/icons.tsx';
 import { helpArticlesKey, useHelpArticles, useHelpTree } from './queries.ts';
@@ -29,6 +31,9 @@ export function ArticleList({ onOpen }: { onOpen: (id: string) => void }) {
   const articles = useHelpArticles();
   const tree = useHelpTree();
   const [categoryId, setCategoryId] = useState<string | null>(null);
+  const [sectionId, setSectionId] = useState<string | null>(null);
+  const [ordering, setOrdering] = useState(false);
+  const queryClient = useQueryClient();
   const [type, setType] = useState<string | null>(null);
   const [q, setQ] = useState('');
   const [creating, setCreating] = useState(false);
@@ -42,14 +47,41 @@ export function ArticleList({ onOpen }: { onOpen: (id: string) => void }) {
     return m;
   }, [tree.data, lang]);
 
+  // Tree order (categories, then sections, as the help center shows them), then position within a section.
+  const rank = useMemo(() => {
+    const m = new Map<string, number>();
+    (tree.data ?? []).forEach((c, i) => {
+      m.set(c.id, i);
+      c.sections.forEach((s, j) => m.set(s.id, j));
+    });
+    return m;
+  }, [tree.data]);
+  const rankOf = (id: string | null) => (id === null ? Number.MAX_SAFE_INTEGER : (rank.get(id) ?? Number.MAX_SAFE_INTEGER - 1));
+
   const needle = q.trim().toLowerCase();
-  const rows = (articles.data ?? []).filter(
-    (a) =>
-      (!categoryId || a.categoryId === categoryId) &&
-      (!type || a.type === type) &&
-      (!needle || a.slug.includes(needle) || a.translations.some((tr) => tr.title.toLowerCase().includes(needle))),
-  );
-  const { categories } = placementOptions(tree.data, lang, null);
+  const rows = (articles.data ?? [])
+    .filter(
+      (a) =>
+        (!categoryId || a.categoryId === categoryId) &&
+        (!sectionId || a.sectionId === sectionId) &&
+        (!type || a.type === type) &&
+        (!needle || a.slug.includes(needle) || a.translations.some((tr) => tr.title.toLowerCase().includes(needle))),
+    )
+    .sort((a, b) => rankOf(a.categoryId) - rankOf(b.categoryId) || rankOf(a.sectionId) - rankOf(b.sectionId) || byPosition(a, b));
+  const { categories, sections } = placementOptions(tree.data, lang, categoryId);
+
+  // Reordering happens among the articles of one section (or of one category with no section).
+  const visible = new Set(rows.map((r) => r.id));
+  const siblings = (a: AdminArticle) => (articles.data ?? []).filter((x) => x.categoryId === a.categoryId && x.sectionId === a.sectionId);
+  const move = useMutation({
+    mutationFn: async ({ article, dir }: { article: AdminArticle; dir: -1 | 1 }) => {
+      for (const { item, position } of movedPositions(siblings(article), article.id, dir, visible)) {
+        await api.patch(`/help/admin/articles/${item.id}`, { position });
+      }
+    },
+    onSettled: () => queryClient.invalidateQueries({ queryKey: helpArticlesKey }),
+    onError: (err) => notifications.show({ color: 'red', title: t('app.errorTitle'), message: err.message }),
+  });
 
   return (
     <Stack gap="sm">
@@ -63,7 +95,20 @@ export function ArticleList({ onOpen }: { onOpen: (id: string) => void }) {
             w={260}
             data-testid="help-filter-q"
           />
-          <Select label={t('admin.help.category')} data={categories} value={categoryId} onChange={setCategoryId} clearable w={220} placeholder={t('admin.help.all')} />
+          <Select
+            label={t('admin.help.category')}
+            data={categories}
+            value={categoryId}
+            onChange={(v) => {
+              setCategoryId(v);
+              setSectionId(null);
+            }}
+            clearable
+            w={200}
+            placeholder={t('admin.help.all')}
+            data-testid="help-filter-category"
+          />
+          <Select label={t('admin.help.section')} data={sections} value={sectionId} onChange={setSectionId} clearable searchable w={220} placeholder={t('admin.help.all')} data-testid="help-filter-section" />
           <Select
             label={t('admin.help.type')}
             data={ARTICLE_TYPES.map((v) => ({ value: v, label: t(`admin.help.types.${v}`) }))}
@@ -74,9 +119,14 @@ export function ArticleList({ onOpen }: { onOpen: (id: string) => void }) {
             placeholder={t('admin.help.all')}
           />
         </Group>
-        <Button leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)} data-testid="help-new-article">
-          {t('admin.help.newArticle')}
-        </Button>
+        <Group gap="sm">
+          <Button variant="default" onClick={() => setOrdering(true)} disabled={!tree.data?.length} data-testid="help-tree-order">
+            {t('admin.help.treeOrder')}
+          </Button>
+          <Button leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)} data-testid="help-new-article">
+            {t('admin.help.newArticle')}
+          </Button>
+        </Group>
       </Group>
       <Card withBorder padding={0}>
         {articles.isError ? (
@@ -92,6 +142,9 @@ export function ArticleList({ onOpen }: { onOpen: (id: string) => void }) {
             <Table verticalSpacing="sm" horizontalSpacing="md" highlightOnHover>
               <Table.Thead>
                 <Table.Tr>
+                  <Table.Th w={70} title={t('admin.help.orderHint')}>
+                    {t('admin.help.order')}
+                  </Table.Th>
                   <Table.Th>{t('admin.help.title')}</Table.Th>
                   <Table.Th w={120}>{t('admin.help.type')}</Table.Th>
                   <Table.Th w={220}>{t('admin.help.placement')}</Table.Th>
@@ -101,7 +154,17 @@ export function ArticleList({ onOpen }: { onOpen: (id: string) => void }) {
               </Table.Thead>
               <Table.Tbody>
                 {rows.map((a) => (
-                  <Table.Tr key={a.id} onClick={() => onOpen(a.id)} style={{ cursor: 'pointer' }} data-testid="help-article-row" data-slug={a.slug}>
+                  <Table.Tr key={a.id} onClick={() => onOpen(a.id)} style={{ cursor: 'pointer' }} data-testid="help-article-row" data-slug={a.slug} data-position={a.position}>
+                    <Table.Td>
+                      <MoveButtons
+                        up={canMove(siblings(a), a.id, -1, visible)}
+                        down={canMove(siblings(a), a.id, 1, visible)}
+                        busy={move.isPending}
+                        onMove={(dir) => move.mutate({ article: a, dir })}
+                        labels={{ up: t('admin.help.moveUp'), down: t('admin.help.moveDown') }}
+                        testId="help-article-move"
+                      />
+                    </Table.Td>
                     <Table.Td>
                       <Text fw={500} size="sm">
                         {articleTitle(a, lang)}
@@ -147,6 +210,7 @@ export function ArticleList({ onOpen }: { onOpen: (id: string) => void }) {
           </Table.ScrollContainer>
         )}
       </Card>
+      <TreeOrderModal opened={ordering} onClose={() => setOrdering(false)} />
       <CreateArticleModal opened={creating} onClose={() => setCreating(false)} onCreated={onOpen} />
     </Stack>
   );
