@@ -306,6 +306,7 @@ const en = {
       tokens: 'API tokens',
       audit: 'Audit log',
       help: 'Help center',
+      outbox: 'Outbox',
     },
     agents: {
       add: 'Add agent',
@@ -494,6 +495,16 @@ const en = {
       ip: 'IP',
       details: 'Details',
       empty: 'The audit log is empty.',
+    },
+    outbox: {
+      note: 'Every email sent to customers. Without an SMTP server configured (SMTP_OUTBOUND_URL), mail stays here as "Stored".',
+      time: 'Time',
+      to: 'To',
+      subject: 'Subject',
+      status: 'Status',
+      empty: 'No email yet.',
+      more: 'Load more',
+      statuses: { stored: 'Stored', queued: 'Queued', sent: 'Sent', failed: 'Failed' },
     },
   },
   notifications: {

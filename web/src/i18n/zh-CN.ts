@@ -307,6 +307,7 @@ const zhCN: Resources = {
       settings: '设置',
       tokens: 'API 令牌',
       audit: '审计日志',
+      outbox: '发件箱',
       help: '帮助中心',
     },
     agents: {
@@ -496,6 +497,16 @@ const zhCN: Resources = {
       ip: 'IP',
       details: '详情',
       empty: '审计日志为空。',
+    },
+    outbox: {
+      note: '发给客户的所有邮件。未配置 SMTP 服务器(SMTP_OUTBOUND_URL)时,邮件保存在这里,状态为“已保存”。',
+      time: '时间',
+      to: '收件人',
+      subject: '主题',
+      status: '状态',
+      empty: '暂无邮件。',
+      more: '加载更多',
+      statuses: { stored: '已保存', queued: '排队中', sent: '已发送', failed: '发送失败' },
     },
   },
   notifications: {

@@ -8,12 +8,15 @@ import { TeamsTab } from './TeamsTab.tsx';
 import { SettingsTab } from './SettingsTab.tsx';
 import { TokensTab } from './TokensTab.tsx';
 import { AuditTab } from './AuditTab.tsx';
+import { OutboxTab } from './OutboxTab.tsx';
 import { RepliesTab } from './RepliesTab.tsx';
 import { HelpCenterTab } from './HelpCenterTab.tsx';
 
-const TABS = ['agents', 'teams', 'replies', 'help', 'settings', 'tokens', 'audit'] as const;
+const TABS = ['agents', 'teams', 'replies', 'help', 'settings', 'tokens', 'outbox', 'audit'] as const;
+/** Tabs only admins see (the server refuses them to supervisors too). */
+const ADMIN_ONLY: readonly Tab[] = ['outbox'];
 type Tab = (typeof TABS)[number];
-const ICONS = { agents: IconUser, teams: IconUsers, replies: IconMessages, help: IconNote, settings: IconSettings, tokens: IconKey, audit: IconList } as const;
+const ICONS = { agents: IconUser, teams: IconUsers, replies: IconMessages, help: IconNote, settings: IconSettings, tokens: IconKey, outbox: IconMessages, audit: IconList } as const;
 
 export function AdminPage() {
   const { t } = useTranslation();
@@ -29,9 +32,10 @@ export function AdminPage() {
       </Alert>
     );
   }
-  if (!TABS.includes(tab as Tab)) return <Navigate to="/admin/agents" replace />;
-  const current = tab as Tab;
   const canEdit = me.role === 'admin';
+  const visible = TABS.filter((key) => canEdit || !ADMIN_ONLY.includes(key));
+  if (!visible.includes(tab as Tab)) return <Navigate to="/admin/agents" replace />;
+  const current = tab as Tab;
 
   return (
     <Stack gap="md" maw={1280} mx="auto">
@@ -45,7 +49,7 @@ export function AdminPage() {
       </div>
       <Tabs value={current} onChange={(v) => v && navigate(`/admin/${v}`)} keepMounted={false}>
         <Tabs.List mb="md">
-          {TABS.map((key) => {
+          {visible.map((key) => {
             const Icon = ICONS[key];
             return (
               <Tabs.Tab key={key} value={key} leftSection={<Icon size={16} />} data-testid={`admin-tab-${key}`}>
@@ -72,6 +76,9 @@ export function AdminPage() {
         </Tabs.Panel>
         <Tabs.Panel value="tokens">
           <TokensTab canEdit={canEdit} />
+        </Tabs.Panel>
+        <Tabs.Panel value="outbox">
+          <OutboxTab />
         </Tabs.Panel>
         <Tabs.Panel value="audit">
           <AuditTab />
