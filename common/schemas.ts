@@ -422,8 +422,19 @@ export const Me = z
   .meta({ id: 'Me' });
 export type Me = z.infer<typeof Me>;
 
-export const SettingsOut = z.object({ requireTotp: z.boolean(), autoCloseDays: z.number().int() }).meta({ id: 'Settings' });
-export const SettingsUpdate = z.object({ requireTotp: z.boolean(), autoCloseDays: z.number().int().min(1).max(90) }).partial().strict();
+export const SettingsOut = z
+  .object({ requireTotp: z.boolean(), autoCloseDays: z.number().int(), chatOverflowMinutes: z.number().int(), chatFallbackTeamId: Id.nullable(), chatManualTeamIds: z.array(Id) })
+  .meta({ id: 'Settings' });
+export const SettingsUpdate = z
+  .object({
+    requireTotp: z.boolean(),
+    autoCloseDays: z.number().int().min(1).max(90),
+    chatOverflowMinutes: z.number().int().min(1).max(240),
+    chatFallbackTeamId: Id.nullable(),
+    chatManualTeamIds: z.array(Id).max(50),
+  })
+  .partial()
+  .strict();
 
 export const RatingCreate = z.object({ score: z.number().int().min(1).max(5), comment: z.string().trim().max(2000).optional() });
 

@@ -11,6 +11,7 @@ import { startEventProcessor } from './jobs/eventProcessor.ts';
 import { startTimers } from './jobs/timers.ts';
 import { createLocalBus, createRedisBus } from './realtime/bus.ts';
 import { attachRealtime } from './realtime/socket.ts';
+import { startChatRouting } from './domain/routing/chatRouter.ts';
 
 /** Never log secrets: cookies, tokens, passwords. */
 export const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.token', '*.totp'];
@@ -61,6 +62,7 @@ export async function startServer(env: Env): Promise<RunningServer> {
 
   const app = await buildApp(services, { logger: { level: env.LOG_LEVEL, redact: REDACT } });
   const realtime = await attachRealtime(app.server, services);
+  const stopRouting = startChatRouting(services, onError);
   await app.listen({ port: env.PORT, host: env.HOST });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : env.PORT;
@@ -79,6 +81,7 @@ export async function startServer(env: Env): Promise<RunningServer> {
     services,
     close: () =>
       (closing ??= (async () => {
+        stopRouting();
         await realtime.close();
         await app.close();
         await boss.stop({ graceful: true, wait: true, timeout: 5_000 }).catch(() => {});

@@ -23,6 +23,8 @@ export const agents = pgTable(
     status: text('status').$type<AgentStatus>().notNull().default('offline'),
     /** Most live chats at once. */
     capacity: integer('capacity').notNull().default(3),
+    /** When routing last gave this agent a chat: round robin among equally loaded agents. */
+    lastChatAssignedAt: ts('last_chat_assigned_at'),
     /** Base32 TOTP secret; set while enrolling or enrolled. */
     totpSecret: text('totp_secret'),
     /** Time step of the last TOTP code accepted; a code is never accepted twice. */

@@ -10,10 +10,22 @@ export interface DeskSettings {
   requireTotp: boolean;
   /** Solved tickets close (no more reopening by reply) after this many days. */
   autoCloseDays: number;
+  /** Live chats waiting longer than this may go to the fallback team. */
+  chatOverflowMinutes: number;
+  /** Team that takes overflowing chats (null: none). */
+  chatFallbackTeamId: string | null;
+  /** Teams whose agents pick chats themselves instead of being assigned. */
+  chatManualTeamIds: string[];
 }
 
-const DEFAULTS: DeskSettings = { requireTotp: false, autoCloseDays: 4 };
-const KEYS: Record<keyof DeskSettings, string> = { requireTotp: 'security.require_totp', autoCloseDays: 'tickets.auto_close_days' };
+const DEFAULTS: DeskSettings = { requireTotp: false, autoCloseDays: 4, chatOverflowMinutes: 5, chatFallbackTeamId: null, chatManualTeamIds: [] };
+const KEYS: Record<keyof DeskSettings, string> = {
+  requireTotp: 'security.require_totp',
+  autoCloseDays: 'tickets.auto_close_days',
+  chatOverflowMinutes: 'chat.overflow_minutes',
+  chatFallbackTeamId: 'chat.fallback_team_id',
+  chatManualTeamIds: 'chat.manual_team_ids',
+};
 
 /** Reads all settings (defaults filled in). */
 export async function settingsReader(db: Db): Promise<DeskSettings> {

@@ -1,0 +1,1 @@
+ALTER TABLE "agents" ADD COLUMN "last_chat_assigned_at" timestamp with time zone;
