@@ -16,6 +16,7 @@ import { agentRoutes } from './routes/api/agents/agents.ts';
 import { attachmentRoutes } from './routes/api/attachments/attachments.ts';
 import { authRoutes } from './routes/api/auth/auth.ts';
 import { categoryRoutes } from './routes/api/categories/categories.ts';
+import { chatRoutes } from './routes/api/chats/chats.ts';
 import { contactRoutes } from './routes/api/contacts/contacts.ts';
 import { conversationRoutes } from './routes/api/conversations/conversations.ts';
 import { helpRoutes } from './routes/api/help/help.ts';
@@ -126,6 +127,7 @@ export async function buildApp(services: Services, options: { logger?: boolean |
       const opts = { services };
       await api.register(authRoutes, opts);
       await api.register(ticketRoutes, opts);
+      await api.register(chatRoutes, opts);
       await api.register(helpRoutes, opts);
       await api.register(workspaceRoutes, opts);
       await api.register(conversationRoutes, opts);

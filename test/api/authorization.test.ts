@@ -7,7 +7,7 @@ import { API, type Route, apiRoutes, blobFiles, expectError, fill, multipart, ro
 
 /** Routes anyone may call. */
 const PUBLIC = new Set(['POST /auth/login', 'POST /auth/logout', 'GET /categories', 'POST /auth/customer/login', 'POST /auth/customer/code', 'POST /auth/customer/verify', 'POST /tickets',
-  'GET /help/search', 'GET /help/suggest', 'POST /help/deflect', 'POST /help/deflections/{id}/open', 'GET /help/articles/{slug}', 'POST /help/articles/{slug}/feedback', 'GET /help/tree', 'GET /help/images/{id}']);
+  'GET /help/search', 'GET /help/suggest', 'POST /help/deflect', 'POST /help/deflections/{id}/open', 'GET /help/articles/{slug}', 'POST /help/articles/{slug}/feedback', 'GET /help/tree', 'GET /help/images/{id}', 'POST /chats']);
 
 /** Marks the multipart upload route: its body is a file, built per request. */
 const UPLOAD = Symbol('multipart upload');
@@ -59,6 +59,8 @@ const BODIES: Record<string, unknown> = {
   'PUT /help/admin/articles/{id}/translations/{locale}': { title: 'Matrix', body: 'Body' },
   'PUT /help/admin/synonyms': { groups: [['提现', '提币']] },
   'POST /help/admin/images': UPLOAD,
+  'POST /chats/{id}/ticket': undefined,
+  'POST /chats/{id}/end': { transcript: false },
   'POST /help/admin/categories': { slug: 'matrix-help', name: { en: 'Matrix' } },
   'POST /help/admin/sections': { categoryId: '00000000-0000-4000-8000-000000000000', slug: 'matrix-section', name: { en: 'Matrix' } },
 };
@@ -140,6 +142,8 @@ describe.each(DB_KINDS)('API authorization on %s', (kind) => {
     const article = await admin.request('POST', `${API}/help/admin/articles`, { slug: 'fixture-article' });
     const translation = await admin.request('PUT', `${API}/help/admin/articles/${article.json().id}/translations/en`, { title: 'Fixture', body: 'Body', published: true });
     expect([article.statusCode, translation.statusCode]).toEqual([201, 200]);
+    const liveChat = await t.app.inject({ method: 'POST', url: `${API}/chats`, payload: { description: 'Fixture chat' } });
+    expect(liveChat.statusCode, liveChat.body).toBe(201);
     const upload = multipart([{ name: 'hello.txt', content: 'hello from the fixture' }]);
     const attachment = await admin.request('POST', `${API}/conversations/${conversation.json().id}/attachments`, upload.payload, upload.headers);
     expect([conversation.statusCode, category.statusCode, inbox.statusCode, attachment.statusCode]).toEqual([201, 201, 201, 201]);
@@ -158,6 +162,7 @@ describe.each(DB_KINDS)('API authorization on %s', (kind) => {
       '/macros/': macro.json().id,
       '/views/': view.json().id,
       '/help/admin/articles/': article.json().id,
+      '/chats/': liveChat.json().conversation.id,
     };
   });
   afterAll(async () => {

@@ -89,14 +89,18 @@ export async function messageCreator(ctx: Ctx, conversationId: string, input: Me
   if (fromCustomer && ['pending', 'solved'].includes(conversation.status)) {
     // A customer's reply puts the ball back in our court.
     statusChange = { before: conversation.status, after: 'open' };
-  } else if (!fromCustomer && visibility === 'public') {
+  } else if (!fromCustomer && visibility === 'public' && actor.type !== 'system') {
+    // Only a person (or an integration) answers; a system line does not stop the SLA clock.
     if (!conversation.firstResponseAt) set.firstResponseAt = now;
     if (conversation.status === 'new') statusChange = { before: 'new', after: 'open' };
   }
   if (statusChange) Object.assign(set, { status: statusChange.after, solvedAt: null });
   // Public messages move SLA clocks; the scheduler writes its due times and these changes in one UPDATE.
-  if (visibility === 'public') await slaScheduler(ctx, conversationId, fromCustomer ? 'customer_message' : 'agent_reply', { row: conversation, pending: set });
-  else await ctx.db.update(conversations).set(set).where(eq(conversations.id, conversationId));
+  if (visibility === 'public' && (fromCustomer || actor.type !== 'system')) {
+    await slaScheduler(ctx, conversationId, fromCustomer ? 'customer_message' : 'agent_reply', { row: conversation, pending: set });
+  } else {
+    await ctx.db.update(conversations).set(set).where(eq(conversations.id, conversationId));
+  }
 
   await recordEvent(ctx, {
     type: 'messages.create',

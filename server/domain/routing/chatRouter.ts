@@ -11,7 +11,7 @@ const ROUTING_LOCK = 7_301_010;
 const BUSY = ['new', 'open', 'pending', 'on_hold'] as const;
 
 /** Live chats waiting for an agent, with what routing needs to know about each. */
-async function waitingChats(ctx: Ctx): Promise<WaitingChat[]> {
+export async function waitingChats(ctx: Ctx): Promise<WaitingChat[]> {
   const rows = await ctx.db
     .select({
       id: conversations.id,
@@ -44,7 +44,7 @@ async function waitingChats(ctx: Ctx): Promise<WaitingChat[]> {
 }
 
 /** Online agents with their skills, teams and current live-chat load. */
-async function routableAgents(ctx: Ctx): Promise<RoutableAgent[]> {
+export async function routableAgents(ctx: Ctx): Promise<RoutableAgent[]> {
   const online = await ctx.db.select().from(agents).where(and(eq(agents.status, 'online'), eq(agents.disabled, false)));
   if (!online.length) return [];
   const ids = online.map((a) => a.id);

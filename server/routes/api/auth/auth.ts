@@ -16,7 +16,7 @@ const Code = z.object({ code: z.string().regex(/^\d{6}$/, 'six digits') });
 /** Login endpoints get a per-IP request limit on top of the per-account lockout. */
 const loginLimit = { public: true, rateLimit: { max: 20, timeWindow: '1 minute' } };
 
-function setSessionCookies(reply: FastifyReply, services: Services, session: NewSession) {
+export function setSessionCookies(reply: FastifyReply, services: Services, session: NewSession) {
   const secure = services.env.publicUrl.startsWith('https://');
   reply.setCookie(SESSION_COOKIE, session.secret, { httpOnly: true, sameSite: 'lax', secure, path: '/', expires: session.expiresAt });
   // Readable by the page so it can echo it in X-CSRF-Token; useless to another site.

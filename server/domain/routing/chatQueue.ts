@@ -1,0 +1,79 @@
+import { and, eq, gte, isNotNull, sql } from 'drizzle-orm';
+import { conversations } from '../../db/schema.ts';
+import { forbidden } from '../../errors.ts';
+import { cached } from '../cache.ts';
+import type { Ctx } from '../context.ts';
+import { conversationGetter } from '../conversations/conversationReader.ts';
+import { settingsReader } from '../system/settings.ts';
+import { estimateWaitMs, qualified, queuePosition, quietHours } from './router.ts';
+import { routableAgents, waitingChats } from './chatRouter.ts';
+
+/** When there is no recent history, a chat is assumed to take this long. */
+const DEFAULT_HANDLING_MS = 6 * 60_000;
+
+/** Average handling time of live chats solved in the last 7 days (assignment → solved). */
+async function averageHandlingMs(ctx: Ctx): Promise<number> {
+  return cached(ctx.services, 'chat:aht', [], 60_000, async () => {
+    const since = new Date(ctx.services.clock().getTime() - 7 * 86_400_000);
+    const [row] = await ctx.db
+      .select({
+        ms: sql<number | null>`avg(extract(epoch from (${conversations.solvedAt} - (select min(e.created_at) from events e where e.conversation_id = "conversations"."id" and e.type = 'conversations.assign'))) * 1000)::float`,
+      })
+      .from(conversations)
+      .where(and(eq(conversations.mode, 'live'), isNotNull(conversations.solvedAt), gte(conversations.solvedAt, since)));
+    const ms = row?.ms;
+    return ms && ms > 0 ? ms : DEFAULT_HANDLING_MS;
+  });
+}
+
+/** Live chats started per hour of the day (UTC) over the last 4 weeks. */
+async function hourlyLoad(ctx: Ctx): Promise<number[]> {
+  return cached(ctx.services, 'chat:hourly', [], 10 * 60_000, async () => {
+    const since = new Date(ctx.services.clock().getTime() - 28 * 86_400_000);
+    const rows = await ctx.db
+      .select({ hour: sql<number>`extract(hour from ${conversations.createdAt} at time zone 'UTC')::int`, n: sql<number>`count(*)::int` })
+      .from(conversations)
+      .where(and(eq(conversations.mode, 'live'), gte(conversations.createdAt, since)))
+      .groupBy(sql`1`);
+    const load = Array.from({ length: 24 }, () => 0);
+    for (const r of rows) load[r.hour] = r.n;
+    return load;
+  });
+}
+
+export interface QueueStatus {
+  /** waiting, assigned (an agent has it), ticket (became one: answered by email) or closed. */
+  state: 'waiting' | 'assigned' | 'ticket' | 'closed';
+  /** 1 = next; null once assigned. */
+  position: number | null;
+  /** Estimate in seconds; null when nobody online can take the chat. */
+  estimatedWaitSeconds: number | null;
+  /** Online agents able to take this chat. */
+  agentsAvailable: number;
+  /** The quietest hours of the day (UTC), from real recent load; empty without history. */
+  quietHoursUtc: number[];
+}
+
+/** Where a live chat stands in the queue, as its customer (or staff) sees it. */
+export async function chatQueueReader(ctx: Ctx, conversationId: string): Promise<QueueStatus> {
+  const conversation = await conversationGetter(ctx, conversationId);
+  const load = await hourlyLoad(ctx);
+  const quiet = load.some((n) => n > 0) ? quietHours(load) : [];
+  if (conversation.mode !== 'live') return { state: 'ticket', position: null, estimatedWaitSeconds: null, agentsAvailable: 0, quietHoursUtc: quiet };
+  if (conversation.status === 'solved' || conversation.status === 'closed') return { state: 'closed', position: null, estimatedWaitSeconds: null, agentsAvailable: 0, quietHoursUtc: quiet };
+  if (conversation.assigneeId) return { state: 'assigned', position: null, estimatedWaitSeconds: 0, agentsAvailable: 1, quietHoursUtc: quiet };
+
+  const queue = await waitingChats(ctx);
+  const me = queue.find((c) => c.id === conversationId);
+  if (!me) throw forbidden('This chat is not waiting');
+  const agents = await routableAgents(ctx);
+  const settings = await settingsReader(ctx.db);
+  const config = { overflowAfterMs: settings.chatOverflowMinutes * 60_000, fallbackTeamId: settings.chatFallbackTeamId, manualTeamIds: settings.chatManualTeamIds };
+  const now = ctx.services.clock().getTime();
+  // Agents able to take it apart from being busy right now: their slots drain the queue.
+  const able = agents.filter((a) => qualified({ ...a, activeChats: 0 }, me, now, config));
+  const position = queuePosition(me, queue, agents, now, config);
+  const slots = able.reduce((sum, a) => sum + a.capacity, 0);
+  const wait = estimateWaitMs(position, slots, await averageHandlingMs(ctx));
+  return { state: 'waiting', position, estimatedWaitSeconds: wait === null ? null : Math.round(wait / 1000), agentsAvailable: able.length, quietHoursUtc: quiet };
+}
