@@ -17,6 +17,8 @@ export const SOCKET_EVENTS = {
   event: 'event',
   /** server → client (agent): a notification for you (assignment, @mention, SLA breach). */
   notification: 'notification',
+  /** server → client (customer): the chat queue moved; refetch GET /chats/:id/queue. */
+  queueChanged: 'queue:changed',
   /** server → client (staff): a conversation in your views changed; refetch it. */
   conversationUpdated: 'conversation:updated',
 } as const;

@@ -17,6 +17,8 @@ import { AppError } from '../errors.ts';
 import { presentEvent, presentMessage } from '../routes/api/present.ts';
 import { SESSION_COOKIE } from '../routes/authenticate.ts';
 import type { DomainEvent } from './bus.ts';
+import { and, eq, inArray } from 'drizzle-orm';
+import { conversations } from '../db/schema.ts';
 
 /** Rooms, named as STYLE.md says. */
 export const rooms = {
@@ -177,6 +179,19 @@ export async function attachRealtime(server: HttpServer, services: Services): Pr
   };
 }
 
+/** Events after which waiting customers' queue positions may have moved. */
+const QUEUE_EVENTS = new Set(['conversations.assign', 'conversations.create', 'agents.status', 'agents.update']);
+
+/** Tells every customer waiting in this process's sockets to refetch their queue status. */
+async function pushQueueChanged(io: Server, services: Services): Promise<void> {
+  const waiting = await services.database.db
+    .select({ id: conversations.id })
+    .from(conversations)
+    .where(and(eq(conversations.mode, 'live'), inArray(conversations.status, ['new', 'open'])));
+  if (!waiting.length) return;
+  io.local.to(waiting.map((w) => rooms.conversationCustomer(w.id))).emit(SOCKET_EVENTS.queueChanged, {});
+}
+
 /** Turns one committed event into the pushes its audience should get. */
 async function push(io: Server, services: Services, event: DomainEvent): Promise<void> {
   const local = io.local;
@@ -184,6 +199,7 @@ async function push(io: Server, services: Services, event: DomainEvent): Promise
     local.to(rooms.agent(event.subjectId)).emit(SOCKET_EVENTS.notification, { ...event.data, conversationId: event.conversationId, createdAt: event.createdAt });
     return;
   }
+  if (QUEUE_EVENTS.has(event.type)) await pushQueueChanged(io, services);
   const conversationId = event.conversationId;
   if (!conversationId) return;
   const conversation = await conversationLoader(services.database.db, conversationId);

@@ -2,8 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as connect, type Socket } from 'socket.io-client';
 import { SOCKET_EVENTS } from '../../common/realtime.ts';
 import { attachRealtime } from '../../server/realtime/socket.ts';
+import { chatRouter } from '../../server/domain/routing/chatRouter.ts';
+import { agentUpdater } from '../../server/domain/directory/agents.ts';
 import { DB_KINDS } from '../helpers/db.ts';
-import { createTestApp, loginAgent, loginContact, makeAgent, makeContact, type Session, type TestApp } from '../helpers/app.ts';
+import { asSystem, createTestApp, loginAgent, loginContact, makeAgent, makeContact, type Session, type TestApp } from '../helpers/app.ts';
 
 describe.each(DB_KINDS)('real-time pushes on %s', (kind) => {
   let t: TestApp;
@@ -84,5 +86,20 @@ describe.each(DB_KINDS)('real-time pushes on %s', (kind) => {
     await new Promise((r) => setTimeout(r, 100));
     expect(customerGot.map((m) => m.body)).toEqual(['We are on it']);
     expect(otherGot).toEqual([]);
+  });
+
+  it('tells a waiting chat customer when the queue moves (here: an agent takes their chat)', async () => {
+    const agentRow = await makeAgent(t);
+    await asSystem(t, (ctx) => agentUpdater(ctx, agentRow.id, { status: 'online', languages: ['en'] }));
+    const started = await t.app.inject({ method: 'POST', url: '/api/v1/chats', payload: { description: 'Is my withdrawal safe?' } });
+    const cookies = (started.cookies as { name: string; value: string }[]).map((c) => `${c.name}=${c.value}`).join('; ');
+    const conversationId = started.json().conversation.id as string;
+    const socket = await open({ cookie: cookies, csrf: '', request: async () => started });
+    expect(await socket.emitWithAck(SOCKET_EVENTS.conversationJoin, { conversationId })).toMatchObject({ ok: true });
+    const moved = next(socket, SOCKET_EVENTS.queueChanged);
+    expect(await chatRouter(t.services)).toEqual([{ chatId: conversationId, agentId: agentRow.id }]);
+    await moved;
+    const status = await t.app.inject({ method: 'GET', url: `/api/v1/chats/${conversationId}/queue`, headers: { cookie: cookies } });
+    expect(status.json().state).toBe('assigned');
   });
 });
