@@ -1,10 +1,11 @@
 import { Fragment, useState } from 'react';
-import { Alert, Anchor, Badge, Button, Card, Center, Code, Loader, Table, Text } from '@mantine/core';
+import { Anchor, Badge, Button, Center, Code, Table, Text } from '@mantine/core';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router-dom';
 import type { EventOut } from '../../../../common/schemas.ts';
 import { api } from '../../api.ts';
+import { QueryStateCard } from '../../components/QueryStateCard.tsx';
 import { absoluteTime } from '../../lib/format.ts';
 import type { Paged } from '../../lib/types.ts';
 import { IconChevronDown } from '../../components/icons.tsx';
@@ -38,20 +39,7 @@ export function AuditTab() {
 
   return (
     <>
-      <Card withBorder padding={0} radius="md">
-        {log.isPending ? (
-          <Center p="xl">
-            <Loader size="sm" />
-          </Center>
-        ) : log.isError ? (
-          <Alert color="red" m="md">
-            {log.error.message}
-          </Alert>
-        ) : rows.length === 0 ? (
-          <Center p="xl">
-            <Text c="dimmed">{t('admin.audit.empty')}</Text>
-          </Center>
-        ) : (
+      <QueryStateCard pending={log.isPending} error={log.isError ? log.error : null} empty={rows.length === 0} emptyText={t('admin.audit.empty')}>
           <Table.ScrollContainer minWidth={860} type="native">
             <Table verticalSpacing="xs" horizontalSpacing="md" highlightOnHover>
               <Table.Thead>
@@ -125,8 +113,7 @@ export function AuditTab() {
               </Table.Tbody>
             </Table>
           </Table.ScrollContainer>
-        )}
-      </Card>
+      </QueryStateCard>
       {log.hasNextPage && (
         <Center mt="md">
           <Button variant="default" onClick={() => void log.fetchNextPage()} loading={log.isFetchingNextPage}>

@@ -1,8 +1,9 @@
 import { Fragment, useState } from 'react';
-import { Alert, Badge, Button, Card, Center, Loader, Table, Text } from '@mantine/core';
+import { Alert, Badge, Button, Center, Table, Text } from '@mantine/core';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
+import { QueryStateCard } from '../../components/QueryStateCard.tsx';
 import { absoluteTime } from '../../lib/format.ts';
 import type { Paged } from '../../lib/types.ts';
 
@@ -37,20 +38,7 @@ export function OutboxTab() {
       <Text size="sm" c="dimmed" mb="sm">
         {t('admin.outbox.note')}
       </Text>
-      <Card withBorder padding={0} radius="md">
-        {mail.isPending ? (
-          <Center p="xl">
-            <Loader size="sm" />
-          </Center>
-        ) : mail.isError ? (
-          <Alert color="red" m="md">
-            {mail.error.message}
-          </Alert>
-        ) : rows.length === 0 ? (
-          <Center p="xl">
-            <Text c="dimmed">{t('admin.outbox.empty')}</Text>
-          </Center>
-        ) : (
+      <QueryStateCard pending={mail.isPending} error={mail.isError ? mail.error : null} empty={rows.length === 0} emptyText={t('admin.outbox.empty')}>
           <Table.ScrollContainer minWidth={760} type="native">
             <Table verticalSpacing="xs" horizontalSpacing="md" highlightOnHover>
               <Table.Thead>
@@ -103,8 +91,7 @@ export function OutboxTab() {
               </Table.Tbody>
             </Table>
           </Table.ScrollContainer>
-        )}
-      </Card>
+      </QueryStateCard>
       {mail.hasNextPage && (
         <Center mt="md">
           <Button variant="default" loading={mail.isFetchingNextPage} onClick={() => mail.fetchNextPage()}>
