@@ -32,7 +32,7 @@ import { helpPages } from './routes/pages/help/plugin.ts';
 
 const WEB_DIST = fileURLToPath(new URL('../dist/web', import.meta.url));
 /** Paths the single-page app owns; the server hands them index.html. */
-const SPA_PREFIXES = ['/login', '/agent', '/admin', '/tickets'];
+const SPA_PREFIXES = ['/login', '/agent', '/admin', '/tickets', '/chat'];
 
 const errorBody = (code: string, message: string, details?: unknown) => ({ error: { code, message, ...(details === undefined ? {} : { details }) } });
 
@@ -160,6 +160,12 @@ export async function buildApp(services: Services, options: { logger?: boolean |
   if (existsSync(WEB_DIST)) {
     await app.register(fastifyStatic, { root: join(WEB_DIST, 'assets'), prefix: '/assets/', wildcard: true, decorateReply: false, index: false, immutable: true, maxAge: '365d', serveDotFiles: false, allowedPath: (path) => !path.includes('..') });
     const indexHtml = () => readFileSync(`${WEB_DIST}/index.html`, 'utf8');
+    // The embeddable widget: a plain script any site can include (built from web/public/widget.js).
+    app.get('/widget.js', { schema: { hide: true } }, async (_req, reply) => {
+      const file = join(WEB_DIST, 'widget.js');
+      if (!existsSync(file)) return reply.code(404).type('text/plain').send('widget not built');
+      return reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=300').header('access-control-allow-origin', '*').send(readFileSync(file, 'utf8'));
+    });
     for (const prefix of SPA_PREFIXES) {
       const send = async (_req: unknown, reply: import('fastify').FastifyReply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(indexHtml());
       app.get(prefix, { schema: { hide: true } }, send);
