@@ -11,11 +11,13 @@ import { NotFoundPage } from './pages/NotFoundPage.tsx';
 import { PortalShell } from './portal/PortalShell.tsx';
 import { NewTicketPage } from './portal/NewTicketPage.tsx';
 import { PortalLoginPage } from './portal/PortalLoginPage.tsx';
+import { ChatFrame } from './chat/ChatFrame.tsx';
 
 // The conversation and admin pages are larger and not on the first screen: load them on demand.
 const ConversationPage = lazy(() => import('./pages/ConversationPage.tsx').then((m) => ({ default: m.ConversationPage })));
 const MyTicketsPage = lazy(() => import('./portal/MyTicketsPage.tsx').then((m) => ({ default: m.MyTicketsPage })));
 const TicketPage = lazy(() => import('./portal/TicketPage.tsx').then((m) => ({ default: m.TicketPage })));
+const ChatPage = lazy(() => import('./chat/ChatPage.tsx').then((m) => ({ default: m.ChatPage })));
 const AdminPage = lazy(() => import('./pages/admin/AdminPage.tsx').then((m) => ({ default: m.AdminPage })));
 
 export function FullPageLoader() {
@@ -95,6 +97,16 @@ export function App() {
         <Route path="new" element={<NewTicketPage />} />
         <Route path="login" element={<PortalLoginPage />} />
         <Route path=":id" element={<RequireCustomer page="ticket" />} />
+      </Route>
+      <Route path="/chat" element={<ChatFrame />}>
+        <Route
+          index
+          element={
+            <Suspense fallback={<FullPageLoader />}>
+              <ChatPage />
+            </Suspense>
+          }
+        />
       </Route>
       <Route element={<RequireAgent />}>
         <Route path="/agent" element={<InboxPage />} />

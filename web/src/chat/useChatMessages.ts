@@ -1,0 +1,107 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import type { MessageOut } from '../../../common/schemas.ts';
+import { SOCKET_EVENTS, type SocketAck } from '../../../common/realtime.ts';
+import { api } from '../api.ts';
+import type { Items } from '../lib/types.ts';
+import { useSocket } from '../realtime.ts';
+
+const FALLBACK_POLL_MS = 15_000;
+
+/**
+ * The chat's messages, kept by seq: joins the conversation's room (again after every reconnect),
+ * catches up with ?afterSeq, appends pushes and drops any seq already shown.
+ */
+export function useChatMessages(conversationId: string, live: boolean) {
+  const queryClient = useQueryClient();
+  const socket = useSocket(live);
+  const [messages, setMessages] = useState<MessageOut[]>([]);
+  const [connected, setConnected] = useState(true);
+  const bySeq = useRef(new Map<number, MessageOut>());
+  const lastSeq = useRef(0);
+  const loading = useRef<Promise<void> | null>(null);
+
+  const add = useCallback((list: MessageOut[]) => {
+    let changed = false;
+    for (const m of list) {
+      if (m.conversationId !== conversationId || bySeq.current.has(m.seq)) continue;
+      bySeq.current.set(m.seq, m);
+      changed = true;
+    }
+    if (!changed) return;
+    const all = [...bySeq.current.values()].sort((a, b) => a.seq - b.seq);
+    // seq is gap-free: the highest contiguous one is where the next catch-up starts.
+    let seq = lastSeq.current;
+    while (bySeq.current.has(seq + 1)) seq += 1;
+    lastSeq.current = seq;
+    setMessages(all);
+  }, [conversationId]);
+
+  const catchUp = useCallback(async () => {
+    // One catch-up at a time; a later request waits for the running one and then asks again.
+    while (loading.current) await loading.current;
+    const run = (async () => {
+      try {
+        const res = await api.get<Items<MessageOut>>(`/conversations/${conversationId}/messages`, { afterSeq: lastSeq.current });
+        add(res.items);
+      } catch {
+        // The next push, reconnect or poll tries again.
+      }
+    })();
+    loading.current = run;
+    await run;
+    loading.current = null;
+  }, [conversationId, add]);
+
+  // Reset when the conversation changes.
+  useEffect(() => {
+    bySeq.current = new Map();
+    lastSeq.current = 0;
+    setMessages([]);
+    void catchUp();
+  }, [conversationId, catchUp]);
+
+  useEffect(() => {
+    if (!socket || !conversationId) return;
+    const join = () => {
+      setConnected(true);
+      socket.emit(SOCKET_EVENTS.conversationJoin, { conversationId }, (ack: SocketAck<{ lastSeq: number }>) => {
+        if (ack?.ok && ack.lastSeq > lastSeq.current) void catchUp();
+      });
+    };
+    const onMessage = (m: MessageOut | undefined) => {
+      if (!m || m.conversationId !== conversationId) return;
+      if (m.seq > lastSeq.current + 1) {
+        // Something was missed in between: fetch it, the push comes along.
+        void catchUp();
+      } else {
+        add([m]);
+      }
+      // The agent's first reply means the chat was taken: refresh the queue and conversation.
+      void queryClient.invalidateQueries({ queryKey: ['chat', conversationId] });
+    };
+    const onQueue = () => void queryClient.invalidateQueries({ queryKey: ['chat', conversationId, 'queue'] });
+    const onDisconnect = () => setConnected(false);
+    if (socket.connected) join();
+    socket.on('connect', join);
+    socket.on('disconnect', onDisconnect);
+    socket.on(SOCKET_EVENTS.message, onMessage);
+    socket.on(SOCKET_EVENTS.queueChanged, onQueue);
+    return () => {
+      socket.off('connect', join);
+      socket.off('disconnect', onDisconnect);
+      socket.off(SOCKET_EVENTS.message, onMessage);
+      socket.off(SOCKET_EVENTS.queueChanged, onQueue);
+      if (socket.connected) socket.emit(SOCKET_EVENTS.conversationLeave, { conversationId });
+    };
+  }, [socket, conversationId, add, catchUp, queryClient]);
+
+  // A slow fallback in case pushes do not arrive (proxies without websockets).
+  useEffect(() => {
+    if (!live) return;
+    const timer = setInterval(() => void catchUp(), FALLBACK_POLL_MS);
+    return () => clearInterval(timer);
+  }, [live, catchUp]);
+
+  return { messages, add, connected, catchUp };
+}
