@@ -1,6 +1,6 @@
 /** Shared queries: who am I, and the reference lists (agents, teams, categories, inboxes) many pages need. */
 import { useQuery } from '@tanstack/react-query';
-import type { AgentOut, CategoryOut, InboxOut, Me, TeamOut } from '../../common/schemas.ts';
+import type { AgentOut, CategoryOut, ConversationOut, EventOut, InboxOut, Me, MessageOut, TeamOut } from '../../common/schemas.ts';
 import { api, ApiError, setCsrfToken } from './api.ts';
 import type { AgentNotification, CannedReply, Items, Macro, SavedView, ViewCounts } from './lib/types.ts';
 
@@ -118,4 +118,30 @@ export function useMacros() {
     staleTime: REFERENCE_STALE,
     retry: false,
   });
+}
+
+/**
+ * A conversation with its messages and history, polled every pollMs (pushes invalidate them
+ * sooner). Agents and customers read the same three resources; the server decides what each sees.
+ */
+export function useConversationQueries(id: string, pollMs: number, options: { retryEvents?: boolean } = {}) {
+  const conversation = useQuery({
+    queryKey: ['conversation', id],
+    queryFn: () => api.get<ConversationOut>(`/conversations/${id}`),
+    refetchInterval: pollMs,
+  });
+  const messages = useQuery({
+    queryKey: ['conversation', id, 'messages'],
+    queryFn: () => api.get<Items<MessageOut>>(`/conversations/${id}/messages`, { afterSeq: 0 }),
+    refetchInterval: pollMs,
+    enabled: conversation.isSuccess,
+  });
+  const events = useQuery({
+    queryKey: ['conversation', id, 'events'],
+    queryFn: () => api.get<Items<EventOut>>(`/conversations/${id}/events`),
+    refetchInterval: pollMs,
+    enabled: conversation.isSuccess,
+    ...(options.retryEvents === false ? { retry: false } : {}),
+  });
+  return { conversation, messages, events };
 }

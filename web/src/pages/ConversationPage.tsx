@@ -1,12 +1,12 @@
 import { useEffect, useLayoutEffect, useMemo, useRef } from 'react';
 import { Alert, Anchor, Box, Button, Center, Group, Loader, ScrollArea, Stack, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router-dom';
-import type { ConversationOut, ConversationUpdate, EventOut, MessageOut } from '../../../common/schemas.ts';
+import type { ConversationOut, ConversationUpdate, MessageOut } from '../../../common/schemas.ts';
 import { api, ApiError } from '../api.ts';
-import { byId, useAgents, useCategories, useMe, useTeams } from '../queries.ts';
+import { byId, useAgents, useCategories, useConversationQueries, useMe, useTeams } from '../queries.ts';
 import { ChannelLabel, PriorityBadge, RelativeTime, SlaBadge, StatusBadge } from '../components/Badges.tsx';
 import { ConversationActions, PresenceLine } from '../components/conversation/Actions.tsx';
 import { useConversationRoom } from '../realtime.ts';
@@ -14,7 +14,6 @@ import { Composer } from '../components/conversation/Composer.tsx';
 import { Sidebar } from '../components/conversation/Sidebar.tsx';
 import { Timeline, mergeTimeline } from '../components/conversation/Timeline.tsx';
 import { IconArrowLeft } from '../components/icons.tsx';
-import type { Items } from '../lib/types.ts';
 
 // Pushes over the socket keep the page live; polling is the fallback.
 const POLL_MS = 30_000;
@@ -27,23 +26,7 @@ export function ConversationPage() {
   const navigate = useNavigate();
   const room = useConversationRoom(id);
 
-  const conversation = useQuery({
-    queryKey: ['conversation', id],
-    queryFn: () => api.get<ConversationOut>(`/conversations/${id}`),
-    refetchInterval: POLL_MS,
-  });
-  const messages = useQuery({
-    queryKey: ['conversation', id, 'messages'],
-    queryFn: () => api.get<Items<MessageOut>>(`/conversations/${id}/messages`, { afterSeq: 0 }),
-    refetchInterval: POLL_MS,
-    enabled: conversation.isSuccess,
-  });
-  const events = useQuery({
-    queryKey: ['conversation', id, 'events'],
-    queryFn: () => api.get<Items<EventOut>>(`/conversations/${id}/events`),
-    refetchInterval: POLL_MS,
-    enabled: conversation.isSuccess,
-  });
+  const { conversation, messages, events } = useConversationQueries(id, POLL_MS);
   const agents = useAgents();
   const teams = useTeams();
   const categories = useCategories();

@@ -1,7 +1,7 @@
 import { useMemo, useRef, useState } from 'react';
 import { Alert, Anchor, Box, Button, Center, Group, Image, Loader, Paper, Rating, SimpleGrid, Stack, Text, Textarea, Title, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router-dom';
 import type { ConversationStatus } from '../../../common/enums.ts';
@@ -10,6 +10,7 @@ import { api, ApiError } from '../api.ts';
 import { absoluteTime, randomId, shortTime } from '../lib/format.ts';
 import type { Items } from '../lib/types.ts';
 import { mergeTimeline } from '../components/conversation/Timeline.tsx';
+import { useConversationQueries } from '../queries.ts';
 import { RelativeTime } from '../components/Badges.tsx';
 import { IconArrowLeft, IconPaperclip, IconSend } from '../components/icons.tsx';
 import { CustomerStatusBadge, fileSize } from './labels.tsx';
@@ -23,25 +24,8 @@ export function TicketPage() {
   const { id = '' } = useParams();
   const { t } = useTranslation();
 
-  const conversation = useQuery({
-    queryKey: ['conversation', id],
-    queryFn: () => api.get<ConversationOut>(`/conversations/${id}`),
-    refetchInterval: POLL_MS,
-  });
-  const messages = useQuery({
-    queryKey: ['conversation', id, 'messages'],
-    queryFn: () => api.get<Items<MessageOut>>(`/conversations/${id}/messages`, { afterSeq: 0 }),
-    refetchInterval: POLL_MS,
-    enabled: conversation.isSuccess,
-  });
-  const events = useQuery({
-    queryKey: ['conversation', id, 'events'],
-    queryFn: () => api.get<Items<EventOut>>(`/conversations/${id}/events`),
-    refetchInterval: POLL_MS,
-    enabled: conversation.isSuccess,
-    // History is a nicety for customers; the messages are what matters.
-    retry: false,
-  });
+  // History is a nicety for customers; the messages are what matters.
+  const { conversation, messages, events } = useConversationQueries(id, POLL_MS, { retryEvents: false });
   const items = useMemo(() => mergeTimeline(messages.data?.items ?? [], events.data?.items ?? []), [messages.data, events.data]);
 
   if (conversation.isPending) {
