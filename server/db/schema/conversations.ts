@@ -80,6 +80,12 @@ export const conversations = pgTable(
     mergedIntoId: uuid('merged_into_id'),
     /** When solved, for auto-close. */
     solvedAt: ts('solved_at'),
+    /** Live chat: when routing offered it to the assignee, who has not accepted yet (null once accepted). */
+    chatOfferedAt: ts('chat_offered_at'),
+    /** Read receipts: the highest message seq the customer has seen. */
+    customerReadSeq: integer('customer_read_seq').notNull().default(0),
+    /** Read receipts: the highest message seq an agent has seen. */
+    agentReadSeq: integer('agent_read_seq').notNull().default(0),
     createdAt: createdAt(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
