@@ -7,8 +7,16 @@ export const SOCKET_EVENTS = {
   conversationJoin: 'conversation:join',
   /** client → server: leave it. */
   conversationLeave: 'conversation:leave',
-  /** client → server (staff): {conversationId, typing} — I am (not) typing a reply. */
+  /** client → server: {conversationId, typing} — I am (not) typing (staff: collision warning; both: the other side sees it). */
   typing: 'conversation:typing',
+  /** client → server, ack {message}: send a message (persisted before the ack); resend with the same idempotencyKey is stored once. */
+  messageSend: 'message:send',
+  /** client → server, ack {seq}: I have seen the conversation up to seq (read receipts). */
+  read: 'conversation:read',
+  /** server → client: the other side is (not) typing: {conversationId, side: customer|agent, name, typing}. */
+  typingSignal: 'typing',
+  /** server → client: {conversationId, side: customer|agent, seq} — that side has read up to seq. */
+  readSignal: 'read',
   /** server → client (staff): {conversationId, viewers:[{id,name,typing}]} — who else has it open (collision warning). */
   presence: 'presence',
   /** server → client: a message was added (customers receive public ones only). */

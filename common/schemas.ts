@@ -260,6 +260,11 @@ export const ConversationOut = z
     firstResponseAt: IsoDate.nullable(),
     lastMessageAt: IsoDate,
     lastSeq: z.number().int(),
+    /** Read receipts: the highest seq the customer / an agent has seen. */
+    customerReadSeq: z.number().int(),
+    agentReadSeq: z.number().int(),
+    /** Live chat offered to the assignee, not accepted yet (null once accepted, or not a chat). */
+    chatOfferedAt: IsoDate.nullable(),
     /** The customer's rating once solved. */
     csat: z.object({ score: z.number().int(), comment: z.string().nullable(), ratedAt: IsoDate }).nullable(),
     /** Set when merged into another conversation. */
@@ -413,6 +418,8 @@ export const Me = z
     locale: z.string(),
     teamIds: z.array(Id),
     totpEnabled: z.boolean(),
+    /** Agents: online / away / offline — only online agents are offered chats (null for customers). */
+    status: z.enum(['online', 'away', 'offline']).nullable().optional(),
     /** The desk requires two-factor and this agent has not enrolled yet: only enrolment is allowed. */
     mustEnrollTotp: z.boolean(),
     /** Customers: the code shown in every email we send them (null: not set). */
@@ -423,7 +430,15 @@ export const Me = z
 export type Me = z.infer<typeof Me>;
 
 export const SettingsOut = z
-  .object({ requireTotp: z.boolean(), autoCloseDays: z.number().int(), chatOverflowMinutes: z.number().int(), chatFallbackTeamId: Id.nullable(), chatManualTeamIds: z.array(Id) })
+  .object({
+    requireTotp: z.boolean(),
+    autoCloseDays: z.number().int(),
+    chatOverflowMinutes: z.number().int(),
+    chatFallbackTeamId: Id.nullable(),
+    chatManualTeamIds: z.array(Id),
+    chatAcceptSeconds: z.number().int(),
+    chatAbandonSeconds: z.number().int(),
+  })
   .meta({ id: 'Settings' });
 export const SettingsUpdate = z
   .object({
@@ -432,6 +447,10 @@ export const SettingsUpdate = z
     chatOverflowMinutes: z.number().int().min(1).max(240),
     chatFallbackTeamId: Id.nullable(),
     chatManualTeamIds: z.array(Id).max(50),
+    /** An offered chat not accepted in this time goes to someone else (and the agent is set away). */
+    chatAcceptSeconds: z.number().int().min(10).max(600),
+    /** A chat whose customer has been gone this long becomes a ticket. */
+    chatAbandonSeconds: z.number().int().min(30).max(3600),
   })
   .partial()
   .strict();

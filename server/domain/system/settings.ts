@@ -16,15 +16,21 @@ export interface DeskSettings {
   chatFallbackTeamId: string | null;
   /** Teams whose agents pick chats themselves instead of being assigned. */
   chatManualTeamIds: string[];
+  /** An offered chat not accepted within this goes to someone else, and the agent is set away. */
+  chatAcceptSeconds: number;
+  /** A chat whose customer has been disconnected this long becomes a ticket. */
+  chatAbandonSeconds: number;
 }
 
-const DEFAULTS: DeskSettings = { requireTotp: false, autoCloseDays: 4, chatOverflowMinutes: 5, chatFallbackTeamId: null, chatManualTeamIds: [] };
+const DEFAULTS: DeskSettings = { requireTotp: false, autoCloseDays: 4, chatOverflowMinutes: 5, chatFallbackTeamId: null, chatManualTeamIds: [], chatAcceptSeconds: 60, chatAbandonSeconds: 120 };
 const KEYS: Record<keyof DeskSettings, string> = {
   requireTotp: 'security.require_totp',
   autoCloseDays: 'tickets.auto_close_days',
   chatOverflowMinutes: 'chat.overflow_minutes',
   chatFallbackTeamId: 'chat.fallback_team_id',
   chatManualTeamIds: 'chat.manual_team_ids',
+  chatAcceptSeconds: 'chat.accept_seconds',
+  chatAbandonSeconds: 'chat.abandon_seconds',
 };
 
 /** Reads all settings (defaults filled in). */

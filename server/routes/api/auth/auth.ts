@@ -39,6 +39,7 @@ async function describe(services: Services, principal: { type: 'agent' | 'contac
       locale: agent.locale,
       teamIds: actor.type === 'agent' ? actor.teamIds : [],
       totpEnabled: agent.totpEnabled,
+      status: agent.status,
       mustEnrollTotp,
       csrfToken,
     };
@@ -55,6 +56,7 @@ async function describe(services: Services, principal: { type: 'agent' | 'contac
     locale: contact.language,
     teamIds: [],
     totpEnabled: false,
+    status: null,
     mustEnrollTotp: false,
     antiPhishingCode: contact.antiPhishingCode,
     csrfToken,
