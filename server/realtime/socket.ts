@@ -17,6 +17,7 @@ import { AppError } from '../errors.ts';
 import { presentEvent, presentMessage } from '../routes/api/present.ts';
 import { SESSION_COOKIE } from '../routes/authenticate.ts';
 import type { DomainEvent } from './bus.ts';
+import { attachChatSignals } from './chatSignals.ts';
 import { and, eq, inArray } from 'drizzle-orm';
 import { conversations } from '../db/schema.ts';
 
@@ -150,8 +151,10 @@ export async function attachRealtime(server: HttpServer, services: Services): Pr
       const parsed = TypingPayload.safeParse(payload);
       if (!parsed.success) return ack?.(fail(parsed.error));
       const { conversationId, typing } = parsed.data;
+      // Customers' typing is relayed by chatSignals; here staff typing feeds the collision warning.
+      if (!isStaff(actor)) return ack?.(socket.rooms.has(rooms.conversationCustomer(conversationId)) ? { ok: true } : fail(new AppError('forbidden', 'Join the conversation first')));
       // Only someone who joined the room (access checked there) can announce typing in it.
-      if (!isStaff(actor) || !socket.rooms.has(rooms.conversationStaff(conversationId))) return ack?.(fail(new AppError('forbidden', 'Join the conversation first')));
+      if (!socket.rooms.has(rooms.conversationStaff(conversationId))) return ack?.(fail(new AppError('forbidden', 'Join the conversation first')));
       const current = new Set((socket.data.typing as string[] | undefined) ?? []);
       if (typing) current.add(conversationId);
       else current.delete(conversationId);
@@ -159,6 +162,7 @@ export async function attachRealtime(server: HttpServer, services: Services): Pr
       ack?.({ ok: true });
       await broadcastPresence(io, conversationId);
     });
+    attachChatSignals(io, services, socket, rooms, fail);
     socket.on('disconnecting', () => {
       const left = [...socket.rooms].filter((r) => r.startsWith('conversation-') && !r.endsWith('-customer')).map((r) => r.slice('conversation-'.length));
       // After the socket has left its rooms, tell the others.

@@ -102,4 +102,48 @@ describe.each(DB_KINDS)('real-time pushes on %s', (kind) => {
     const status = await t.app.inject({ method: 'GET', url: `/api/v1/chats/${conversationId}/queue`, headers: { cookie: cookies } });
     expect(status.json().state).toBe('assigned');
   });
+
+  it('sends over the socket with an ack after commit, once per idempotency key; relays typing and read receipts to the other side only', async () => {
+    const admin = await makeAgent(t, { role: 'admin' });
+    const customerRow = await makeContact(t);
+    const otherRow = await makeContact(t);
+    const [agentSession, customer, other] = await Promise.all([loginAgent(t, admin.email), loginContact(t, customerRow.email!), loginContact(t, otherRow.email!)]);
+    const conversationId = (await customer.request('POST', '/api/v1/conversations', { subject: 'Deposit missing', body: 'Sent BTC 3 hours ago' })).json().id as string;
+    const [agentSocket, customerSocket, otherSocket] = await Promise.all([open(agentSession), open(customer), open(other)]);
+
+    // Not joined yet: nothing is accepted.
+    expect(await customerSocket.emitWithAck(SOCKET_EVENTS.messageSend, { conversationId, body: 'hello', idempotencyKey: 'key-000001' })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(await otherSocket.emitWithAck(SOCKET_EVENTS.read, { conversationId, seq: 1 })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    await agentSocket.emitWithAck(SOCKET_EVENTS.conversationJoin, { conversationId });
+    await customerSocket.emitWithAck(SOCKET_EVENTS.conversationJoin, { conversationId });
+
+    const agentSees = next<{ body: string; seq: number }>(agentSocket, SOCKET_EVENTS.message, (m) => m.body === 'The txid is 0xabc');
+    const sent = await customerSocket.emitWithAck(SOCKET_EVENTS.messageSend, { conversationId, body: 'The txid is 0xabc', idempotencyKey: 'key-000002' });
+    expect(sent).toMatchObject({ ok: true, message: { body: 'The txid is 0xabc', seq: 2, direction: 'in' } });
+    // Committed before the ack: a fresh read finds it.
+    const listed = await agentSession.request('GET', `/api/v1/conversations/${conversationId}/messages?afterSeq=1`);
+    expect(listed.json().items.map((m: { body: string }) => m.body)).toEqual(['The txid is 0xabc']);
+    expect(await agentSees).toMatchObject({ seq: 2 });
+    // A resend after a network drop is stored once.
+    const again = await customerSocket.emitWithAck(SOCKET_EVENTS.messageSend, { conversationId, body: 'The txid is 0xabc', idempotencyKey: 'key-000002' });
+    expect(again).toMatchObject({ ok: true, message: { id: sent.message.id, seq: 2 } });
+    expect(await customerSocket.emitWithAck(SOCKET_EVENTS.messageSend, { conversationId, body: '', idempotencyKey: 'key-000003' })).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+
+    // Typing reaches the other side, with the agent's name for the customer.
+    const customerTyping = next<{ side: string; name: string | null; typing: boolean }>(customerSocket, SOCKET_EVENTS.typingSignal);
+    agentSocket.emit(SOCKET_EVENTS.typing, { conversationId, typing: true });
+    expect(await customerTyping).toEqual({ conversationId, side: 'agent', name: admin.name, typing: true });
+    const agentTyping = next<{ side: string; typing: boolean }>(agentSocket, SOCKET_EVENTS.typingSignal);
+    customerSocket.emit(SOCKET_EVENTS.typing, { conversationId, typing: true });
+    expect(await agentTyping).toEqual({ conversationId, side: 'customer', name: null, typing: true });
+
+    // Read receipts move forward only and never past the last message.
+    const agentHearsRead = next<{ side: string; seq: number }>(agentSocket, SOCKET_EVENTS.readSignal, (r) => r.side === 'customer');
+    expect(await customerSocket.emitWithAck(SOCKET_EVENTS.read, { conversationId, seq: 99 })).toEqual({ ok: true, seq: 2 });
+    expect(await agentHearsRead).toEqual({ conversationId, side: 'customer', seq: 2 });
+    expect(await customerSocket.emitWithAck(SOCKET_EVENTS.read, { conversationId, seq: 1 })).toEqual({ ok: true, seq: 2 });
+    expect(await agentSocket.emitWithAck(SOCKET_EVENTS.read, { conversationId, seq: 2 })).toEqual({ ok: true, seq: 2 });
+    const row = (await agentSession.request('GET', `/api/v1/conversations/${conversationId}`)).json();
+    expect(row).toMatchObject({ customerReadSeq: 2, agentReadSeq: 2 });
+  });
 });
