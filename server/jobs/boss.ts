@@ -11,6 +11,8 @@ export const QUEUES = {
   slaCheck: 'sla.check',
   /** A solved conversation closes after the configured days. */
   autoClose: 'conversations.autoclose',
+  /** A chat customer disconnected: after the grace time, a chat they have not come back to becomes a ticket. */
+  chatAbandon: 'chats.abandon',
 } as const;
 
 interface EventShape {
@@ -32,7 +34,7 @@ export const DURABLE_EVENTS: Record<string, (e: EventShape) => boolean> = {
   // Assigned to someone else than the one assigning.
   'conversations.assign': (e) => {
     const to = (e.data.after as { assigneeId?: string | null } | undefined)?.assigneeId;
-    return Boolean(to) && to !== e.actorId;
+    return (Boolean(to) && to !== e.actorId) || e.data.reason === 'offer_expired';
   },
   'conversations.sla_breach': () => true,
 };

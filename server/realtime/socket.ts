@@ -10,7 +10,10 @@ import { agentActorLoader, contactActorLoader } from '../domain/auth/principals.
 import { sessionFinder } from '../domain/auth/sessions.ts';
 import { sha256 } from '../domain/auth/secrets.ts';
 import { cached } from '../domain/cache.ts';
-import { type Actor, type Services, read } from '../domain/context.ts';
+import { type Actor, type Services, SYSTEM, read, transact } from '../domain/context.ts';
+import { chatToTicket } from '../domain/routing/chatSessions.ts';
+import { settingsReader } from '../domain/system/settings.ts';
+import { QUEUES } from '../jobs/boss.ts';
 import { conversationGetter, conversationLoader } from '../domain/conversations/conversationReader.ts';
 import { actorNames, messageLister } from '../domain/conversations/timelineReader.ts';
 import { AppError } from '../errors.ts';
@@ -164,6 +167,10 @@ export async function attachRealtime(server: HttpServer, services: Services): Pr
     });
     attachChatSignals(io, services, socket, rooms, fail);
     socket.on('disconnecting', () => {
+      if (actor.type === 'contact') {
+        const chats = [...socket.rooms].filter((r) => r.endsWith('-customer')).map((r) => r.slice('conversation-'.length, -'-customer'.length));
+        if (chats.length) void abandonWatcher(services, chats).catch(() => {});
+      }
       const left = [...socket.rooms].filter((r) => r.startsWith('conversation-') && !r.endsWith('-customer')).map((r) => r.slice('conversation-'.length));
       // After the socket has left its rooms, tell the others.
       setImmediate(() => {
@@ -172,6 +179,11 @@ export async function attachRealtime(server: HttpServer, services: Services): Pr
     });
   });
 
+  if (services.boss) {
+    await services.boss.work<{ conversationId: string }>(QUEUES.chatAbandon, { batchSize: 10, pollingIntervalSeconds: 2 }, async (jobs) => {
+      for (const job of jobs) await abandonedChatTicketer(io, services, job.data.conversationId);
+    });
+  }
   const unsubscribe = services.bus.subscribe((event) => push(io, services, event));
   return {
     io,
@@ -183,11 +195,38 @@ export async function attachRealtime(server: HttpServer, services: Services): Pr
   };
 }
 
-/** Events after which waiting customers' queue positions may have moved. */
-const QUEUE_EVENTS = new Set(['conversations.assign', 'conversations.create', 'agents.status', 'agents.update']);
+/**
+ * A chat customer's socket went away (closed tab, lost network). If they have not come back to
+ * the chat after the abandon time, it becomes a ticket — a durable job, so a restart does not
+ * forget it.
+ */
+async function abandonWatcher(services: Services, conversationIds: string[]): Promise<void> {
+  if (!services.boss) return;
+  const live = await services.database.db
+    .select({ id: conversations.id })
+    .from(conversations)
+    .where(and(inArray(conversations.id, conversationIds), eq(conversations.mode, 'live'), inArray(conversations.status, ['new', 'open', 'pending', 'on_hold'])));
+  if (!live.length) return;
+  const { chatAbandonSeconds } = await settingsReader(services.database.db);
+  for (const c of live) await services.boss.send(QUEUES.chatAbandon, { conversationId: c.id }, { startAfter: chatAbandonSeconds });
+}
 
-/** Tells every customer waiting in this process's sockets to refetch their queue status. */
-async function pushQueueChanged(io: Server, services: Services): Promise<void> {
+/** The abandon time has passed: no customer socket in the chat on any process → ticket. */
+async function abandonedChatTicketer(io: Server, services: Services, conversationId: string): Promise<void> {
+  const conversation = await conversationLoader(services.database.db, conversationId);
+  if (!conversation || conversation.mode !== 'live' || conversation.status === 'solved' || conversation.status === 'closed') return;
+  const present = await io.in(rooms.conversationCustomer(conversationId)).fetchSockets();
+  if (present.length) return;
+  await transact(services, SYSTEM, (ctx) => chatToTicket(ctx, conversationId, 'customer_left'));
+}
+
+/** Events after which waiting customers' queue positions (and the staff's live queue view) may have moved. */
+const QUEUE_EVENTS = new Set(['conversations.assign', 'conversations.create', 'conversations.update', 'agents.status', 'agents.update']);
+
+/** Tells staff (their live queue view) and every customer waiting in this process's sockets to refetch. */
+async function pushQueueChanged(io: Server, services: Services, event: DomainEvent): Promise<void> {
+  if (event.type === 'conversations.create' && event.data.mode !== 'live') return;
+  io.local.to([rooms.allConversations, rooms.unteamed]).emit(SOCKET_EVENTS.queueChanged, {});
   const waiting = await services.database.db
     .select({ id: conversations.id })
     .from(conversations)
@@ -203,7 +242,7 @@ async function push(io: Server, services: Services, event: DomainEvent): Promise
     local.to(rooms.agent(event.subjectId)).emit(SOCKET_EVENTS.notification, { ...event.data, conversationId: event.conversationId, createdAt: event.createdAt });
     return;
   }
-  if (QUEUE_EVENTS.has(event.type)) await pushQueueChanged(io, services);
+  if (QUEUE_EVENTS.has(event.type)) await pushQueueChanged(io, services, event);
   const conversationId = event.conversationId;
   if (!conversationId) return;
   const conversation = await conversationLoader(services.database.db, conversationId);

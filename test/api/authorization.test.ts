@@ -61,6 +61,8 @@ const BODIES: Record<string, unknown> = {
   'POST /help/admin/images': UPLOAD,
   'POST /chats/{id}/ticket': undefined,
   'POST /chats/{id}/end': { transcript: false },
+  'POST /chats/{id}/accept': undefined,
+  'POST /chats/{id}/transfer': { agentId: '00000000-0000-4000-8000-000000000000', note: 'matrix' },
   'POST /help/admin/categories': { slug: 'matrix-help', name: { en: 'Matrix' } },
   'POST /help/admin/sections': { categoryId: '00000000-0000-4000-8000-000000000000', slug: 'matrix-section', name: { en: 'Matrix' } },
 };
@@ -95,7 +97,7 @@ const STAFF_PREFIXES = ['/agents', '/teams', '/skills', '/inboxes', '/tokens', '
 const PERSONAL = new Set(['GET /auth/me', 'GET /notifications', 'GET /views']);
 const isStaffRoute = (r: Route) =>
   STAFF_PREFIXES.some((p) => r.path === p || r.path.startsWith(`${p}/`)) ||
-  ['GET /conversations/counts', 'POST /conversations/bulk', 'POST /conversations/{id}/render', 'POST /conversations/{id}/macros/{macroId}'].includes(r.key) ||
+  ['GET /chats/live', 'POST /chats/{id}/accept', 'POST /chats/{id}/transfer', 'GET /conversations/counts', 'POST /conversations/bulk', 'POST /conversations/{id}/render', 'POST /conversations/{id}/macros/{macroId}'].includes(r.key) ||
   ['GET /contacts', 'POST /contacts', 'PATCH /contacts/{id}', 'POST /categories', 'PATCH /categories/{id}'].includes(r.key);
 
 const hasBody = (r: Route) => r.method === 'POST' || r.method === 'PATCH' || r.method === 'PUT';

@@ -4,8 +4,9 @@ import { SOCKET_EVENTS } from '../../common/realtime.ts';
 import { attachRealtime } from '../../server/realtime/socket.ts';
 import { chatRouter } from '../../server/domain/routing/chatRouter.ts';
 import { agentUpdater } from '../../server/domain/directory/agents.ts';
+import { settingsUpdater } from '../../server/domain/system/settings.ts';
 import { DB_KINDS } from '../helpers/db.ts';
-import { asSystem, createTestApp, loginAgent, loginContact, makeAgent, makeContact, type Session, type TestApp } from '../helpers/app.ts';
+import { asSystem, createTestApp, eventually, loginAgent, loginContact, makeAgent, makeContact, type Session, type TestApp } from '../helpers/app.ts';
 
 describe.each(DB_KINDS)('real-time pushes on %s', (kind) => {
   let t: TestApp;
@@ -145,5 +146,48 @@ describe.each(DB_KINDS)('real-time pushes on %s', (kind) => {
     expect(await agentSocket.emitWithAck(SOCKET_EVENTS.read, { conversationId, seq: 2 })).toEqual({ ok: true, seq: 2 });
     const row = (await agentSession.request('GET', `/api/v1/conversations/${conversationId}`)).json();
     expect(row).toMatchObject({ customerReadSeq: 2, agentReadSeq: 2 });
+  });
+});
+
+describe.each(DB_KINDS)('a chat whose customer left on %s', (kind) => {
+  let t: TestApp;
+  let url: string;
+  let close: () => Promise<void>;
+
+  beforeAll(async () => {
+    t = await createTestApp(kind, {}, { jobs: true });
+    const realtime = await attachRealtime(t.app.server, t.services);
+    close = realtime.close;
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const address = t.app.server.address();
+    url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  });
+  afterAll(async () => {
+    await close();
+    await t.close();
+  });
+
+  it('becomes a ticket once the customer has been gone for the abandon time, and says so', async () => {
+    // Below the API's minimum, to keep the test short; the job is what is tested.
+    await asSystem(t, (ctx) => settingsUpdater(ctx, { chatAbandonSeconds: 1 }));
+    const agentRow = await makeAgent(t);
+    await asSystem(t, (ctx) => agentUpdater(ctx, agentRow.id, { status: 'online', languages: ['en'] }));
+    const started = await t.app.inject({ method: 'POST', url: '/api/v1/chats', payload: { description: 'Card payment failed', email: 'gone@example.com' } });
+    const cookie = (started.cookies as { name: string; value: string }[]).map((c) => `${c.name}=${c.value}`).join('; ');
+    const conversationId = started.json().conversation.id as string;
+    expect(started.json().conversation.mode).toBe('live');
+
+    const socket = connect(url, { transports: ['websocket'], extraHeaders: { cookie }, reconnection: false });
+    await new Promise((resolve) => socket.once('connect', () => resolve(null)));
+    expect(await socket.emitWithAck(SOCKET_EVENTS.conversationJoin, { conversationId })).toMatchObject({ ok: true });
+    socket.disconnect();
+
+    const conversation = await eventually(async () => {
+      const res = await t.app.inject({ method: 'GET', url: `/api/v1/conversations/${conversationId}`, headers: { cookie } });
+      return res.json().mode === 'async' ? (res.json() as { status: string; number: number }) : null;
+    }, 30_000);
+    expect(conversation.status).toBe('new');
+    const messages = await t.app.inject({ method: 'GET', url: `/api/v1/conversations/${conversationId}/messages`, headers: { cookie } });
+    expect(messages.json().items.at(-1).body).toBe(`You left the chat. Your chat is now ticket #${conversation.number}. We will answer by email at gone@example.com; you can also follow it in My tickets.`);
   });
 });

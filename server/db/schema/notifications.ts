@@ -12,7 +12,7 @@ export const notifications = pgTable(
     /** Who is notified. */
     agentId: uuid('agent_id').notNull().references(() => agents.id, { onDelete: 'cascade' }),
     /** assigned, mentioned or sla_breach. */
-    type: text('type').$type<'assigned' | 'mentioned' | 'sla_breach'>().notNull(),
+    type: text('type').$type<'assigned' | 'mentioned' | 'sla_breach' | 'chat_missed'>().notNull(),
     /** Conversation it is about. */
     conversationId: uuid('conversation_id'),
     /** The event that caused it; (agent, event) is unique so a retried job notifies once. */

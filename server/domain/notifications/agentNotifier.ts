@@ -13,7 +13,7 @@ export function mentionedHandles(body: string): string[] {
   return [...new Set([...body.matchAll(MENTION)].map((m) => m[1]!.toLowerCase().replace(/[._-]+$/, '')))];
 }
 
-async function notify(ctx: Ctx, agentId: string, type: 'assigned' | 'mentioned' | 'sla_breach', event: DomainEvent, data: Record<string, unknown>) {
+async function notify(ctx: Ctx, agentId: string, type: 'assigned' | 'mentioned' | 'sla_breach' | 'chat_missed', event: DomainEvent, data: Record<string, unknown>) {
   const [row] = await ctx.db
     .insert(notifications)
     .values({ agentId, type, conversationId: event.conversationId, eventId: String(event.id), data })
@@ -32,6 +32,9 @@ export async function agentNotifier(ctx: Ctx, event: DomainEvent): Promise<void>
 
   if (event.type === 'conversations.assign') {
     const assigneeId = (event.data.after as { assigneeId?: string | null } | undefined)?.assigneeId;
+    // A chat offer that ran out: the agent hears why they were set away.
+    const missedBy = (event.data.before as { assigneeId?: string | null } | undefined)?.assigneeId;
+    if (event.data.reason === 'offer_expired' && missedBy) await notify(ctx, missedBy, 'chat_missed', event, about);
     // Taking a ticket yourself needs no notification.
     if (assigneeId && assigneeId !== event.actorId) await notify(ctx, assigneeId, 'assigned', event, about);
     return;

@@ -1,6 +1,7 @@
-import { and, eq, gte, isNotNull, sql } from 'drizzle-orm';
-import { conversations } from '../../db/schema.ts';
+import { and, asc, eq, gte, inArray, isNotNull, sql } from 'drizzle-orm';
+import { agents, categories, contacts, conversations, teamMembers } from '../../db/schema.ts';
 import { forbidden } from '../../errors.ts';
+import { isStaff } from '../auth/policy.ts';
 import { cached } from '../cache.ts';
 import type { Ctx } from '../context.ts';
 import { conversationGetter } from '../conversations/conversationReader.ts';
@@ -76,4 +77,103 @@ export async function chatQueueReader(ctx: Ctx, conversationId: string): Promise
   const slots = able.reduce((sum, a) => sum + a.capacity, 0);
   const wait = estimateWaitMs(position, slots, await averageHandlingMs(ctx));
   return { state: 'waiting', position, estimatedWaitSeconds: wait === null ? null : Math.round(wait / 1000), agentsAvailable: able.length, quietHoursUtc: quiet };
+}
+
+export interface LiveQueue {
+  waiting: {
+    id: string;
+    number: number;
+    subject: string;
+    language: string;
+    categoryId: string | null;
+    teamId: string | null;
+    priority: string;
+    urgent: boolean;
+    vipTier: number;
+    waitingSeconds: number;
+    /** Place in the queue (null while offered to an agent). */
+    position: number | null;
+    offeredTo: string | null;
+    offeredAt: Date | null;
+  }[];
+  active: { id: string; number: number; subject: string; contactName: string; assigneeId: string | null; status: string; startedAt: Date; lastMessageAt: Date }[];
+  agents: { id: string; name: string; status: string; capacity: number; activeChats: number; languages: string[]; teamIds: string[] }[];
+  averageHandlingSeconds: number;
+}
+
+/** The supervisors' live view: every waiting and active chat, and every agent's load. */
+export async function liveQueueReader(ctx: Ctx): Promise<LiveQueue> {
+  if (!isStaff(ctx.actor)) throw forbidden();
+  const now = ctx.services.clock().getTime();
+  const settings = await settingsReader(ctx.db);
+  const config = { overflowAfterMs: settings.chatOverflowMinutes * 60_000, fallbackTeamId: settings.chatFallbackTeamId, manualTeamIds: settings.chatManualTeamIds };
+  const [live, staff, memberships, queue, routable] = await Promise.all([
+    ctx.db
+      .select({
+        id: conversations.id,
+        number: conversations.number,
+        subject: conversations.subject,
+        language: conversations.language,
+        categoryId: conversations.categoryId,
+        teamId: conversations.teamId,
+        priority: conversations.priority,
+        status: conversations.status,
+        assigneeId: conversations.assigneeId,
+        chatOfferedAt: conversations.chatOfferedAt,
+        createdAt: conversations.createdAt,
+        lastMessageAt: conversations.lastMessageAt,
+        contactName: contacts.name,
+        vipTier: contacts.vipTier,
+        urgent: categories.urgent,
+      })
+      .from(conversations)
+      .innerJoin(contacts, eq(contacts.id, conversations.contactId))
+      .leftJoin(categories, eq(categories.id, conversations.categoryId))
+      .where(and(eq(conversations.mode, 'live'), inArray(conversations.status, ['new', 'open', 'pending', 'on_hold'])))
+      .orderBy(asc(conversations.createdAt)),
+    ctx.db.select().from(agents).where(eq(agents.disabled, false)).orderBy(asc(agents.name)),
+    ctx.db.select().from(teamMembers),
+    waitingChats(ctx),
+    routableAgents(ctx),
+  ]);
+  const load = new Map<string, number>();
+  for (const c of live) if (c.assigneeId) load.set(c.assigneeId, (load.get(c.assigneeId) ?? 0) + 1);
+  const byId = new Map(queue.map((q) => [q.id, q]));
+  return {
+    waiting: live
+      .filter((c) => c.status === 'new')
+      .map((c) => {
+        const chat = byId.get(c.id);
+        return {
+          id: c.id,
+          number: c.number,
+          subject: c.subject,
+          language: c.language,
+          categoryId: c.categoryId,
+          teamId: c.teamId,
+          priority: c.priority,
+          urgent: c.urgent ?? false,
+          vipTier: Number(c.vipTier) || 0,
+          waitingSeconds: Math.max(0, Math.round((now - c.createdAt.getTime()) / 1000)),
+          position: chat && !c.assigneeId ? queuePosition(chat, queue, routable, now, config) : null,
+          offeredTo: c.assigneeId,
+          offeredAt: c.assigneeId ? c.chatOfferedAt : null,
+        };
+      }),
+    active: live
+      .filter((c) => c.status !== 'new')
+      .map((c) => ({ id: c.id, number: c.number, subject: c.subject, contactName: c.contactName, assigneeId: c.assigneeId, status: c.status, startedAt: c.createdAt, lastMessageAt: c.lastMessageAt })),
+    agents: staff
+      .filter((a) => a.status !== 'offline' || load.has(a.id))
+      .map((a) => ({
+        id: a.id,
+        name: a.name,
+        status: a.status,
+        capacity: a.capacity,
+        activeChats: load.get(a.id) ?? 0,
+        languages: a.languages,
+        teamIds: memberships.filter((m) => m.agentId === a.id).map((m) => m.teamId),
+      })),
+    averageHandlingSeconds: Math.round((await averageHandlingMs(ctx)) / 1000),
+  };
 }

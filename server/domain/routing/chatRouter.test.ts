@@ -46,7 +46,8 @@ describe.each(DB_KINDS)('chat routing against the database on %s', (kind) => {
     const second = await chat();
     const assigned = await chatRouter(t.services);
     expect(assigned).toEqual([{ chatId: first, agentId: a.id }]);
-    expect(await assigneeOf(first)).toMatchObject({ assigneeId: a.id, status: 'open' });
+    expect(await assigneeOf(first)).toMatchObject({ assigneeId: a.id, status: 'new' });
+    // Offered, not accepted yet: the offer still takes one of the agent's slots.
     expect((await assigneeOf(second)).assigneeId).toBeNull();
     expect((await assigneeOf(english)).assigneeId).toBeNull();
 

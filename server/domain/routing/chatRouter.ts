@@ -1,6 +1,6 @@
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
 import { agentSkills, agents, categories, contacts, conversations, teamMembers } from '../../db/schema.ts';
-import { type Ctx, SYSTEM, type Services, transact } from '../context.ts';
+import { type Ctx, SYSTEM, type Services, recordEvent, transact } from '../context.ts';
 import { conversationUpdater } from '../conversations/conversationUpdater.ts';
 import { settingsReader } from '../system/settings.ts';
 import { type Assignment, type RoutableAgent, type WaitingChat, routeQueue } from './router.ts';
@@ -71,25 +71,67 @@ export async function routableAgents(ctx: Ctx): Promise<RoutableAgent[]> {
 }
 
 /**
- * Assigns waiting live chats to qualified online agents (see router.ts for the rules). Safe to
- * call from any process at any time: one routing pass runs at a time, and it reads the
- * current state inside its transaction, so a chat never goes to two agents and no agent goes
- * over capacity.
+ * Offers that ran out: the chat goes back to the queue (keeping its place) and the agent, who
+ * is evidently not at the desk, is set away so routing stops offering them chats.
+ */
+async function expiredOfferWithdrawer(ctx: Ctx, acceptSeconds: number, now: Date): Promise<string[]> {
+  const expired = await ctx.db
+    .select({ id: conversations.id, assigneeId: conversations.assigneeId })
+    .from(conversations)
+    .where(
+      and(
+        eq(conversations.mode, 'live'),
+        eq(conversations.status, 'new'),
+        isNotNull(conversations.assigneeId),
+        lt(conversations.chatOfferedAt, new Date(now.getTime() - acceptSeconds * 1000)),
+      ),
+    );
+  const setAway = new Set<string>();
+  for (const chat of expired) {
+    await ctx.db.update(conversations).set({ assigneeId: null, chatOfferedAt: null, updatedAt: now }).where(eq(conversations.id, chat.id));
+    await recordEvent(ctx, {
+      type: 'conversations.assign',
+      subjectType: 'conversation',
+      subjectId: chat.id,
+      conversationId: chat.id,
+      data: { before: { assigneeId: chat.assigneeId }, after: { assigneeId: null }, reason: 'offer_expired' },
+    });
+    setAway.add(chat.assigneeId!);
+  }
+  for (const agentId of setAway) {
+    const [row] = await ctx.db
+      .update(agents)
+      .set({ status: 'away', updatedAt: now })
+      .where(and(eq(agents.id, agentId), eq(agents.status, 'online')))
+      .returning({ id: agents.id });
+    if (row) await recordEvent(ctx, { type: 'agents.status', subjectType: 'agent', subjectId: agentId, data: { before: { status: 'online' }, after: { status: 'away' }, reason: 'missed_chat' } });
+  }
+  return expired.map((e) => e.id);
+}
+
+/**
+ * Offers waiting live chats to qualified online agents (see router.ts for the rules); an
+ * offered chat takes one of the agent's slots until they accept it or the offer runs out.
+ * Safe to call from any process at any time: one routing pass runs at a time, and it reads
+ * the current state inside its transaction, so a chat never goes to two agents and no agent
+ * goes over capacity.
  */
 export async function chatRouter(services: Services): Promise<Assignment[]> {
   return transact(services, SYSTEM, async (ctx) => {
     await ctx.db.execute(sql`select pg_advisory_xact_lock(${ROUTING_LOCK})`);
-    const queue = await waitingChats(ctx);
-    if (!queue.length) return [];
     const settings = await settingsReader(ctx.db);
     const now = services.clock();
+    await expiredOfferWithdrawer(ctx, settings.chatAcceptSeconds, now);
+    const queue = await waitingChats(ctx);
+    if (!queue.length) return [];
     const assignments = routeQueue(queue, await routableAgents(ctx), now.getTime(), {
       overflowAfterMs: settings.chatOverflowMinutes * 60_000,
       fallbackTeamId: settings.chatFallbackTeamId,
       manualTeamIds: settings.chatManualTeamIds,
     });
     for (const a of assignments) {
-      await conversationUpdater(ctx, a.chatId, { assigneeId: a.agentId, status: 'open' });
+      await conversationUpdater(ctx, a.chatId, { assigneeId: a.agentId });
+      await ctx.db.update(conversations).set({ chatOfferedAt: now }).where(eq(conversations.id, a.chatId));
       await ctx.db.update(agents).set({ lastChatAssignedAt: now }).where(eq(agents.id, a.agentId));
     }
     return assignments;
@@ -108,7 +150,8 @@ export const ROUTING_TRIGGERS = (type: string, data: Record<string, unknown>) =>
 
 /**
  * Runs routing in this process after every event that can make a chat assignable (debounced so
- * a burst is one pass), and every 30 s for chats that reach their overflow time. Routing derives
+ * a burst is one pass), and every 10 s for chats that reach their overflow time and offers
+ * that run out. Routing derives
  * everything from the database, so a pass that a crash skips is made up by the next one.
  */
 export function startChatRouting(services: Services, onError: (err: unknown) => void): () => void {
@@ -140,7 +183,7 @@ export function startChatRouting(services: Services, onError: (err: unknown) => 
   const unsubscribe = services.bus.subscribe((event) => {
     if (ROUTING_TRIGGERS(event.type, event.data)) schedule();
   });
-  const interval = setInterval(schedule, 30_000);
+  const interval = setInterval(schedule, 10_000);
   return () => {
     unsubscribe();
     clearInterval(interval);

@@ -37,7 +37,7 @@ describe.each(DB_KINDS)('live chat sessions on %s', (kind) => {
     const res = await v.request('POST', '/api/v1/chats', { description: 'My deposit is missing', email: 'visitor@example.com', name: 'Vic' });
     expect(res.statusCode, res.body).toBe(201);
     const { conversation, queue } = res.json();
-    expect(queue).toMatchObject({ state: 'waiting', agentsAvailable: 0, estimatedWaitSeconds: null });
+    expect(queue).toMatchObject({ state: 'ticket', agentsAvailable: 0, estimatedWaitSeconds: null });
     expect(conversation.mode).toBe('async');
     const messages = (await v.request('GET', `/api/v1/conversations/${conversation.id}/messages`)).json().items;
     expect(messages.map((m: { body: string }) => m.body)).toEqual(['My deposit is missing', `No agent is available right now. Your chat is now ticket #${conversation.number}. We will answer by email at visitor@example.com; you can also follow it in My tickets.`]);

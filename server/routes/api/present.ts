@@ -95,7 +95,8 @@ export const presentConversation = (c: ConversationView) => ({
   lastSeq: c.lastSeq,
   customerReadSeq: c.customerReadSeq ?? 0,
   agentReadSeq: c.agentReadSeq ?? 0,
-  chatOfferedAt: iso(c.chatOfferedAt ?? null),
+  // Replying before accepting also takes the chat; an offer only stands while the chat is new.
+  chatOfferedAt: c.status === 'new' ? iso(c.chatOfferedAt ?? null) : null,
   csat: c.csatScore ? { score: c.csatScore, comment: c.csatComment, ratedAt: c.csatAt!.toISOString() } : null,
   mergedIntoId: c.mergedIntoId,
   createdAt: c.createdAt.toISOString(),

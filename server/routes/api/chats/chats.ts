@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { ConversationOut, Id } from '../../../../common/schemas.ts';
 import { sessionCreator } from '../../../domain/auth/sessions.ts';
 import { type Actor, transact } from '../../../domain/context.ts';
-import { chatQueueReader } from '../../../domain/routing/chatQueue.ts';
-import { chatEnder, chatStarter, chatToTicket, visitorContactCreator } from '../../../domain/routing/chatSessions.ts';
+import { chatQueueReader, liveQueueReader } from '../../../domain/routing/chatQueue.ts';
+import { chatAccepter, chatEnder, chatHoursChecker, chatStarter, chatToTicket, chatTransferrer, visitorContactCreator } from '../../../domain/routing/chatSessions.ts';
 import { deflectionFiler } from '../../../domain/helpcenter/analytics.ts';
 import { AppError } from '../../../errors.ts';
 import { setSessionCookies } from '../auth/auth.ts';
@@ -21,6 +21,39 @@ const QueueOut = z
     quietHoursUtc: z.array(z.number().int()),
   })
   .meta({ id: 'ChatQueue' });
+
+const LiveQueueOut = z
+  .object({
+    waiting: z.array(
+      z.object({
+        id: Id,
+        number: z.number().int(),
+        subject: z.string(),
+        language: z.string(),
+        categoryId: Id.nullable(),
+        teamId: Id.nullable(),
+        priority: z.string(),
+        urgent: z.boolean(),
+        vipTier: z.number().int(),
+        waitingSeconds: z.number().int(),
+        position: z.number().int().nullable(),
+        offeredTo: Id.nullable(),
+        offeredAt: z.string().nullable(),
+      }),
+    ),
+    active: z.array(
+      z.object({ id: Id, number: z.number().int(), subject: z.string(), contactName: z.string(), assigneeId: Id.nullable(), status: z.string(), startedAt: z.string(), lastMessageAt: z.string() }),
+    ),
+    agents: z.array(
+      z.object({ id: Id, name: z.string(), status: z.string(), capacity: z.number().int(), activeChats: z.number().int(), languages: z.array(z.string()), teamIds: z.array(Id) }),
+    ),
+    averageHandlingSeconds: z.number().int(),
+  })
+  .meta({ id: 'LiveQueue' });
+
+const TransferBody = z
+  .object({ agentId: Id.optional(), teamId: Id.optional(), note: z.string().trim().max(5000).optional() })
+  .refine((b) => b.agentId || b.teamId, { message: 'Give an agent or a team', path: ['agentId'] });
 
 const ChatStartBody = z.object({
   categoryId: Id.optional(),
@@ -64,8 +97,12 @@ export async function chatRoutes(app: Api, { services }: RouteOptions) {
           const customerCtx = { ...ctx, actor };
           let conversation = await chatStarter(customerCtx, req.body);
           if (req.body.deflectionId) await deflectionFiler(ctx.db, req.body.deflectionId, conversation.id);
-          const queue = await chatQueueReader(customerCtx, conversation.id);
-          if (queue.state === 'waiting' && queue.agentsAvailable === 0) conversation = await chatToTicket(customerCtx, conversation.id, 'nobody_online');
+          // Outside the handling team's business hours the chat is a ticket at once, and the customer is told when chat opens.
+          const opensAt = await chatHoursChecker(customerCtx, conversation);
+          let queue = await chatQueueReader(customerCtx, conversation.id);
+          if (opensAt) conversation = await chatToTicket(customerCtx, conversation.id, 'outside_hours', opensAt);
+          else if (queue.state === 'waiting' && queue.agentsAvailable === 0) conversation = await chatToTicket(customerCtx, conversation.id, 'nobody_online');
+          if (conversation.mode !== 'live') queue = { ...queue, state: 'ticket', position: null, estimatedWaitSeconds: null };
           return { conversation, queue, session };
         },
         req.ip,
@@ -79,6 +116,47 @@ export async function chatRoutes(app: Api, { services }: RouteOptions) {
     '/chats/:id/queue',
     { schema: { tags, summary: 'Queue position, estimated wait and quieter hours of a waiting chat', params: IdParams, response: { 200: QueueOut, ...errors(401, 404, 409) } } },
     async (req) => run(services, req, (ctx) => chatQueueReader(ctx, req.params.id)),
+  );
+
+  app.get(
+    '/chats/live',
+    { schema: { tags, summary: 'The live queue (staff): waiting and offered chats, active chats, every agent\'s status and load', response: { 200: LiveQueueOut, ...errors(401, 403) } } },
+    async (req) => {
+      const q = await run(services, req, (ctx) => liveQueueReader(ctx));
+      return {
+        ...q,
+        waiting: q.waiting.map((w) => ({ ...w, offeredAt: w.offeredAt?.toISOString() ?? null })),
+        active: q.active.map((a) => ({ ...a, startedAt: a.startedAt.toISOString(), lastMessageAt: a.lastMessageAt.toISOString() })),
+      };
+    },
+  );
+
+  app.post(
+    '/chats/:id/accept',
+    {
+      schema: {
+        tags,
+        summary: 'Accept a chat offered to you, or take a waiting one (manual-pick teams, supervisors)',
+        description: 'An offer not accepted within the chatAcceptSeconds setting goes to someone else, and the agent is set away.',
+        params: IdParams,
+        response: { 200: ConversationOut, ...errors(401, 403, 404, 409) },
+      },
+    },
+    async (req) => presentConversation(await run(services, req, (ctx) => chatAccepter(ctx, req.params.id))),
+  );
+
+  app.post(
+    '/chats/:id/transfer',
+    {
+      schema: {
+        tags,
+        summary: 'Transfer a live chat to an online agent (who accepts it) or to a team\'s queue, with a private note',
+        params: IdParams,
+        body: TransferBody,
+        response: { 200: ConversationOut, ...errors(400, 401, 403, 404, 409) },
+      },
+    },
+    async (req) => presentConversation(await run(services, req, (ctx) => chatTransferrer(ctx, req.params.id, req.body))),
   );
 
   app.post(
