@@ -118,7 +118,7 @@ async function openPostgres(url: string, max: number): Promise<Database> {
 }
 
 /** Lock ids for Database.exclusive. */
-export const LOCKS = { migrate: 7_301_001 } as const;
+export const LOCKS = { migrate: 7_301_001, seed: 7_301_002, queueSetup: 7_301_003 } as const;
 
 /** Applies the committed migrations (idempotent). */
 export async function migrateDatabase(database: Database): Promise<void> {

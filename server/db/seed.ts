@@ -14,6 +14,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { articleImporter } from '../domain/helpcenter/importExport.ts';
 import { agents, type BusinessCalendar, searchSynonyms } from './schema.ts';
+import { LOCKS } from './client.ts';
 import type { Actor } from '../domain/context.ts';
 
 const HELP_CONTENT = fileURLToPath(new URL('../../content/helpcenter', import.meta.url));
@@ -163,7 +164,7 @@ const CONVERSATIONS: DemoConversation[] = [
 
 /** Seeds the demo desk once per database (a flag remembers), through the same domain code the API uses. */
 export async function seedDemo(services: Services): Promise<boolean> {
-  return services.database.exclusive(7_301_002, async () => {
+  return services.database.exclusive(LOCKS.seed, async () => {
     if (await flagRead(services.database.db, 'demo.seeded')) return false;
     await transact(services, SYSTEM, async (ctx) => {
       const skillIds = new Map<string, string>();

@@ -1,6 +1,6 @@
 import PgBoss from 'pg-boss';
 import { sql } from 'drizzle-orm';
-import type { Database, Db } from '../db/client.ts';
+import { type Database, type Db, LOCKS } from '../db/client.ts';
 
 /** Durable job queue names. One worker module per name under server/jobs/. */
 export const QUEUES = {
@@ -47,7 +47,10 @@ export async function startBoss(database: Database, databaseUrl: string | undefi
       : new PgBoss({ db: { executeSql: (text: string, values: unknown[]) => database.query(text, values) } as any });
   boss.on('error', onError);
   await boss.start();
-  for (const name of Object.values(QUEUES)) await boss.createQueue(name);
+  // pg-boss's createQueue deadlocks when processes starting together create the same queues: they take turns.
+  await database.exclusive(LOCKS.queueSetup, async () => {
+    for (const name of Object.values(QUEUES)) if (!(await boss.getQueue(name))) await boss.createQueue(name);
+  });
   return boss;
 }
 
