@@ -5,6 +5,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyMultipart from '@fastify/multipart';
 import fastifyRateLimit from '@fastify/rate-limit';
+import { Redis } from 'ioredis';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -107,7 +108,10 @@ export async function buildApp(services: Services, options: { logger?: boolean |
 
   await app.register(fastifyCookie);
   await app.register(fastifyMultipart, { limits: { fileSize: services.env.MAX_UPLOAD_BYTES, files: 10, fields: 20 } });
-  await app.register(fastifyRateLimit, { global: false });
+  // With several processes the counters live in Redis, so a limit is per desk, not per process.
+  const limiterRedis = services.env.REDIS_URL ? new Redis(services.env.REDIS_URL, { connectTimeout: 1000, maxRetriesPerRequest: 1 }) : null;
+  if (limiterRedis) app.addHook('onClose', async () => void limiterRedis.disconnect());
+  await app.register(fastifyRateLimit, { global: false, ...(limiterRedis ? { redis: limiterRedis, nameSpace: 'sb-rate-', skipOnError: true } : {}) });
   registerAuthentication(app, services);
 
   await app.register(fastifySwagger, {

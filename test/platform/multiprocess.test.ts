@@ -160,4 +160,14 @@ describe.runIf(TEST_DATABASE_URL && REDIS)('two server processes with Redis', ()
       await pool.end();
     }
   }, 120_000);
+
+  it('shares rate limits between processes through Redis (20 sign-in attempts a minute per address, not per process)', async () => {
+    const attempt = (base: string) => client(base).request('POST', '/auth/customer/login', { email: 'nobody@example.com', password: 'wrong password here' });
+    const results = await Promise.all(Array.from({ length: 24 }, (_, i) => attempt(i % 2 ? b.url : a.url)));
+    const statuses = results.map((r) => r.status);
+    // Twelve per process would all pass with per-process counters.
+    expect(statuses.filter((s) => s !== 429).length).toBeLessThanOrEqual(20);
+    expect(statuses).toContain(429);
+    expect(results.find((r) => r.status === 429)!.json.error.code).toBe('rate_limited');
+  });
 });
