@@ -177,3 +177,37 @@ export async function liveQueueReader(ctx: Ctx): Promise<LiveQueue> {
     averageHandlingSeconds: Math.round((await averageHandlingMs(ctx)) / 1000),
   };
 }
+
+export interface ChatAvailability {
+  agentsOnline: number;
+  /** Chats waiting for an agent now. */
+  waiting: number;
+  /** For a chat started now (null: nobody online). */
+  estimatedWaitSeconds: number | null;
+}
+
+/**
+ * Whether live chat is staffed right now, for the public contact page. Cached a few seconds per
+ * process: the page is public and must not cost a query per visitor.
+ */
+export async function chatAvailability(ctx: Ctx): Promise<ChatAvailability> {
+  return cached(ctx.services, 'chat:availability', ['agents.status'], 5_000, async () => {
+    const [staff] = await ctx.db
+      .select({ n: sql<number>`count(*)::int`, slots: sql<number>`coalesce(sum(${agents.capacity}), 0)::int` })
+      .from(agents)
+      .where(and(eq(agents.status, 'online'), eq(agents.disabled, false)));
+    const [queue] = await ctx.db
+      .select({
+        waiting: sql<number>`count(*) filter (where ${conversations.status} = 'new' and ${conversations.assigneeId} is null)::int`,
+        busy: sql<number>`count(*) filter (where ${conversations.assigneeId} in (select id from agents where status = 'online'))::int`,
+      })
+      .from(conversations)
+      .where(and(eq(conversations.mode, 'live'), inArray(conversations.status, ['new', 'open', 'pending', 'on_hold'])));
+    const agentsOnline = staff?.n ?? 0;
+    const waiting = queue?.waiting ?? 0;
+    // Free slots take the first chats at once; the rest wait their turn.
+    const position = waiting + 1 - Math.max(0, (staff?.slots ?? 0) - (queue?.busy ?? 0));
+    const wait = agentsOnline ? estimateWaitMs(position, staff!.slots, await averageHandlingMs(ctx)) : null;
+    return { agentsOnline, waiting, estimatedWaitSeconds: wait === null ? null : Math.round(wait / 1000) };
+  });
+}

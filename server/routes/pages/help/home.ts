@@ -25,6 +25,7 @@ export function contactCards(locale: PageLocale): Html {
   return html`<div class="cta">
 <a class="card" href="/tickets/new"><strong>${s.submitTicket} →</strong><p>${s.submitTicketHint}</p></a>
 <a class="card" href="/tickets"><strong>${s.myTickets} →</strong><p>${s.myTicketsHint}</p></a>
+<a class="card" href="${pageUrl('/contact', locale)}"><strong>${s.liveChat} · ${s.contactNav} →</strong><p>${s.liveChatHint}</p></a>
 </div>`;
 }
 

@@ -105,6 +105,11 @@ mark{background:#fff3bf;color:inherit;padding:0 1px;border-radius:2px}
 .cta{display:grid;grid-template-columns:1fr;gap:12px;margin-top:8px}
 .cta a.card{display:block;color:inherit}.cta a.card:hover{border-color:#74c0fc;text-decoration:none}
 .cta strong{color:#1864ab}
+.status{display:flex;align-items:center;font-weight:600;color:#1a1b1e!important}
+.dot{display:inline-block;width:9px;height:9px;border-radius:50%;margin-right:8px;flex:none}
+.dot.on{background:#2f9e44}.dot.busy{background:#f59f00}.dot.off{background:#adb5bd}
+.muted{color:#868e96!important}
+a.button{display:inline-block;background:#1864ab;color:#fff;padding:6px 14px;border-radius:8px;font-weight:600}a.button:hover{background:#1c7ed6;text-decoration:none}
 footer{border-top:1px solid #e9ecef;background:#fff;font-size:13px;color:#868e96;padding:16px 0 24px}
 footer .wrap{display:flex;flex-wrap:wrap;gap:8px 16px;justify-content:space-between}
 @media(min-width:700px){header.top form.search{flex:0 1 340px;order:0}.grid{grid-template-columns:repeat(2,1fr)}.cta{grid-template-columns:1fr 1fr}.hero{padding:48px 0 52px}.hero h1{font-size:32px}h1{font-size:28px}article.body{padding:24px 32px}}
@@ -135,6 +140,7 @@ ${alternates.map((l) => html`<link rel="alternate" hreflang="${l}" href="${abs(l
 <a class="brand" href="${pageUrl('/', meta.locale)}">${s.siteName}<span>${s.helpCenter}</span></a>
 ${meta.bigSearch ? '' : searchForm(meta.locale, meta.q)}
 <nav class="links">
+<a href="${pageUrl('/contact', meta.locale)}">${s.contactNav}</a>
 <a href="/tickets/new">${s.submitTicket}</a>
 <a href="/tickets">${s.myTickets}</a>
 <span class="lang" aria-label="${s.language}">${PAGE_LOCALES.map(

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { eq } from 'drizzle-orm';
-import { helpCategories, helpSections } from '../../../db/schema.ts';
-import type { Services } from '../../../domain/context.ts';
+import { helpCategories, helpSections, inboxes } from '../../../db/schema.ts';
+import { SYSTEM, type Services, read } from '../../../domain/context.ts';
+import { chatAvailability } from '../../../domain/routing/chatQueue.ts';
 import { articleFeedbackRecorder, articleViewRecorder, deflectionOpener } from '../../../domain/helpcenter/analytics.ts';
 import { helpTreeReader, publicArticleLister, publicArticleReader } from '../../../domain/helpcenter/articles.ts';
 import { helpSearcher } from '../../../domain/helpcenter/helpSearch.ts';
@@ -11,6 +12,7 @@ import { hasCjk } from '../../../domain/helpcenter/search/tokenizer.ts';
 import { AppError } from '../../../errors.ts';
 import { articleContent, articleHref } from './article.ts';
 import { categoryContent, sectionContent } from './browse.ts';
+import { contactContent } from './contact.ts';
 import { homeContent, type Listed } from './home.ts';
 import type { Html } from './html.ts';
 import { localName, pageLocale, type PageLocale, strings } from './i18n.ts';
@@ -165,6 +167,17 @@ export async function helpPages(app: FastifyInstance, { services }: { services: 
   );
 
   // Anything else under /help is the help center's own 404 page, with a search box.
+  app.get('/contact', { schema: { hide: true }, config: pageRate }, (req, reply) =>
+    page(req, reply, async (locale) => {
+      const [chat, channels] = await Promise.all([
+        read(services, SYSTEM, (ctx) => chatAvailability(ctx)),
+        db.select({ kind: inboxes.kind, name: inboxes.name, enabled: inboxes.enabled, settings: inboxes.settings }).from(inboxes).orderBy(inboxes.createdAt),
+      ]);
+      const s = strings(locale);
+      return send(reply, { locale, title: s.contactTitle, path: '/contact', description: s.contactIntro }, contactContent(locale, { chat, channels }));
+    }),
+  );
+
   app.get('/help', { schema: { hide: true } }, (req, reply) => reply.redirect(`/?${new URLSearchParams(req.query as Record<string, string>).toString()}`, 302));
   app.get('/help/*', { schema: { hide: true }, config: pageRate }, (req, reply) => page(req, reply, async (locale) => notFoundPage(reply, locale)));
 
