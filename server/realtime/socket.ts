@@ -14,15 +14,15 @@ import { type Actor, type Services, SYSTEM, read, transact } from '../domain/con
 import { chatToTicket } from '../domain/routing/chatSessions.ts';
 import { settingsReader } from '../domain/system/settings.ts';
 import { QUEUES } from '../jobs/boss.ts';
-import { conversationGetter, conversationLoader } from '../domain/conversations/conversationReader.ts';
-import { actorNames, messageLister } from '../domain/conversations/timelineReader.ts';
+import { type ConversationView, conversationGetter, conversationLoader } from '../domain/conversations/conversationReader.ts';
+import { actorNames } from '../domain/conversations/timelineReader.ts';
 import { AppError } from '../errors.ts';
 import { presentEvent, presentMessage } from '../routes/api/present.ts';
 import { SESSION_COOKIE } from '../routes/authenticate.ts';
 import type { DomainEvent } from './bus.ts';
 import { attachChatSignals } from './chatSignals.ts';
-import { and, eq, inArray } from 'drizzle-orm';
-import { conversations } from '../db/schema.ts';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { agents, apiTokens, attachments, contacts, conversations, messages } from '../db/schema.ts';
 
 /** Rooms, named as STYLE.md says. */
 export const rooms = {
@@ -235,6 +235,33 @@ async function pushQueueChanged(io: Server, services: Services, event: DomainEve
   io.local.to(waiting.map((w) => rooms.conversationCustomer(w.id))).emit(SOCKET_EVENTS.queueChanged, {});
 }
 
+/** A new message as pushed (author name, files) and the conversation's current routing state. */
+async function pushedMessageLoader(services: Services, conversationId: string, seq: number, withFiles: boolean) {
+  const { db } = services.database;
+  const [row] = await db
+    .select({
+      message: messages,
+      authorName: sql<string | null>`coalesce(${agents.name}, nullif(${contacts.name}, ''), ${contacts.email}, 'API: ' || ${apiTokens.name})`,
+      status: conversations.status,
+      lastSeq: conversations.lastSeq,
+      teamId: conversations.teamId,
+      assigneeId: conversations.assigneeId,
+    })
+    .from(messages)
+    .innerJoin(conversations, eq(conversations.id, messages.conversationId))
+    .leftJoin(agents, and(eq(messages.authorType, 'agent'), eq(agents.id, messages.authorId)))
+    .leftJoin(contacts, and(eq(messages.authorType, 'contact'), eq(contacts.id, messages.authorId)))
+    .leftJoin(apiTokens, and(eq(messages.authorType, 'token'), eq(apiTokens.id, messages.authorId)))
+    .where(and(eq(messages.conversationId, conversationId), eq(messages.seq, seq)))
+    .limit(1);
+  if (!row) return null;
+  const files = withFiles ? await db.select().from(attachments).where(eq(attachments.messageId, row.message.id)) : [];
+  return {
+    message: { ...row.message, authorName: row.message.authorId ? row.authorName : null, attachments: files },
+    conversation: { status: row.status, lastSeq: row.lastSeq, teamId: row.teamId, assigneeId: row.assigneeId },
+  };
+}
+
 /** Turns one committed event into the pushes its audience should get. */
 async function push(io: Server, services: Services, event: DomainEvent): Promise<void> {
   const local = io.local;
@@ -245,19 +272,19 @@ async function push(io: Server, services: Services, event: DomainEvent): Promise
   if (QUEUE_EVENTS.has(event.type)) await pushQueueChanged(io, services, event);
   const conversationId = event.conversationId;
   if (!conversationId) return;
-  const conversation = await conversationLoader(services.database.db, conversationId);
-  if (!conversation) return;
+  let conversation: Pick<ConversationView, 'status' | 'lastSeq' | 'teamId' | 'assigneeId'> | null;
 
   if (event.type === 'messages.create') {
-    const system: Actor = { type: 'system', id: null };
-    const seq = Number(event.data.seq);
-    const [message] = await read(services, system, (ctx) => messageLister(ctx, conversationId, { afterSeq: seq - 1, limit: 1 }));
-    if (message) {
-      const payload = presentMessage(message);
-      local.to(rooms.conversationStaff(conversationId)).emit(SOCKET_EVENTS.message, payload);
-      if (message.visibility === 'public') local.to(rooms.conversationCustomer(conversationId)).emit(SOCKET_EVENTS.message, payload);
-    }
+    // The hot path of live chat: one query for the message, its author's name and where the conversation stands.
+    const found = await pushedMessageLoader(services, conversationId, Number(event.data.seq), event.data.attachments !== 0);
+    if (!found) return;
+    conversation = found.conversation;
+    const payload = presentMessage(found.message);
+    local.to(rooms.conversationStaff(conversationId)).emit(SOCKET_EVENTS.message, payload);
+    if (found.message.visibility === 'public') local.to(rooms.conversationCustomer(conversationId)).emit(SOCKET_EVENTS.message, payload);
   } else {
+    conversation = await conversationLoader(services.database.db, conversationId);
+    if (!conversation) return;
     const names = await actorNames(services.database.db, [{ type: event.actorType, id: event.actorId }]);
     const actorName = event.actorId ? (names.get(event.actorId) ?? null) : null;
     local.to(rooms.conversationStaff(conversationId)).emit(SOCKET_EVENTS.event, presentEvent({ ...event, actorName, createdAt: new Date(event.createdAt), ip: null }));
