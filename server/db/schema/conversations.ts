@@ -80,6 +80,10 @@ export const conversations = pgTable(
     mergedIntoId: uuid('merged_into_id'),
     /** When solved, for auto-close. */
     solvedAt: ts('solved_at'),
+    /** The resolution clock stopped here (waiting on the customer, on hold or solved); null while it runs. */
+    slaPausedAt: ts('sla_paused_at'),
+    /** Business seconds the resolution clock has been stopped so far; the due time moves by as much. */
+    slaPausedSeconds: integer('sla_paused_seconds').notNull().default(0),
     /** Live chat: when routing offered it to the assignee, who has not accepted yet (null once accepted). */
     chatOfferedAt: ts('chat_offered_at'),
     /** Read receipts: the highest message seq the customer has seen. */
