@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addBusinessMinutes, validateCalendar } from './businessTime.ts';
+import { addBusinessMinutes, businessMinutesBetween, validateCalendar } from './businessTime.ts';
 
 const shanghai = {
   timezone: 'Asia/Shanghai',
@@ -43,5 +43,30 @@ describe('addBusinessMinutes', () => {
     expect(validateCalendar({ timezone: 'Mars/Base', week: { mon: [['09:00', '18:00']] } })).toMatch(/time zone/);
     expect(validateCalendar({ timezone: 'UTC', week: { mon: [['18:00', '09:00']] } })).toMatch(/after opening/);
     expect(validateCalendar({ timezone: 'UTC', week: {} })).toMatch(/at least one/);
+  });
+});
+
+describe('businessMinutesBetween', () => {
+  it('is wall-clock minutes without a calendar, and zero backwards', () => {
+    expect(businessMinutesBetween(new Date('2026-11-24T10:00:00Z'), new Date('2026-11-24T11:30:00Z'), null)).toBe(90);
+    expect(businessMinutesBetween(new Date('2026-11-24T11:30:00Z'), new Date('2026-11-24T10:00:00Z'), null)).toBe(0);
+  });
+
+  it('counts only working time: nights, lunch, weekends and holidays are skipped', () => {
+    // Tue 17:30 local → Wed 13:30 local: 30 (Tue) + 180 (Wed morning) + 30 (after lunch).
+    expect(businessMinutesBetween(new Date('2026-11-24T09:30:00Z'), new Date('2026-11-25T05:30:00Z'), cal)).toBe(240);
+    // Fri 23:00 local → Mon 09:30 local: only Monday's first half hour.
+    expect(businessMinutesBetween(new Date('2026-11-27T15:00:00Z'), new Date('2026-11-30T01:30:00Z'), cal)).toBe(30);
+    // Across the 10-01 holiday.
+    expect(businessMinutesBetween(new Date('2026-09-30T09:00:00Z'), new Date('2026-10-02T02:00:00Z'), cal)).toBe(120);
+  });
+
+  it('inverts addBusinessMinutes', () => {
+    for (const [start, minutes] of [['2026-11-24T02:00:00Z', 60], ['2026-11-27T15:00:00Z', 1000], ['2026-09-29T05:00:00Z', 2500]] as const) {
+      const from = new Date(start);
+      const to = addBusinessMinutes(from, minutes, cal);
+      // From a closed moment the count starts at opening time, exactly as adding does.
+      expect(businessMinutesBetween(from, to, cal)).toBe(minutes);
+    }
   });
 });

@@ -83,3 +83,31 @@ export function addBusinessMinutes(start: Date, minutes: number, calendar: Busin
   }
   throw new Error('The business calendar has no working time in the next 400 days');
 }
+
+/**
+ * Working minutes between two instants under a calendar (no calendar: wall-clock minutes) — the
+ * inverse of addBusinessMinutes, used to know how long an SLA clock was stopped.
+ */
+export function businessMinutesBetween(start: Date, end: Date, calendar: BusinessCalendar | null | undefined): number {
+  const t0 = start.getTime();
+  const t1 = end.getTime();
+  if (t1 <= t0) return 0;
+  if (!calendar) return (t1 - t0) / MINUTE;
+  const holidays = new Set(calendar.holidays ?? []);
+  const first = localParts(t0, calendar.timezone);
+  let total = 0;
+  for (let day = 0; day < 800; day++) {
+    const date = new Date(Date.UTC(first.y, first.m - 1, first.d + day));
+    const [y, m, d] = [date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate()];
+    // Past the end's day: nothing more can overlap.
+    if (instantOf(y, m, d, 0, calendar.timezone) >= t1) break;
+    const iso = `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+    if (holidays.has(iso)) continue;
+    for (const [from, to] of calendar.week[DAYS[date.getUTCDay()]!] ?? []) {
+      const open = Math.max(instantOf(y, m, d, toMinutes(from), calendar.timezone), t0);
+      const close = Math.min(instantOf(y, m, d, toMinutes(to), calendar.timezone), t1);
+      if (close > open) total += close - open;
+    }
+  }
+  return total / MINUTE;
+}

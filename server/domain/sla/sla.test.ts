@@ -133,4 +133,24 @@ describe.each(DB_KINDS)('SLA timers and escalation on %s', (kind) => {
     t.setNow(new Date(minutes(60).getTime() + 3 * 86_400_000));
     expect(await transact(t.services, SYSTEM, (ctx) => autoCloser(ctx, { conversationId: other.id, solvedAt: otherSolvedAt }))).toBe(false);
   });
+
+  it('stops the resolution clock while the ticket waits on the customer (and while solved), moving its due time by the time stopped', async () => {
+    const c = await open();
+    t.setNow(minutes(10));
+    await admin.request('POST', `/api/v1/conversations/${c.id}/messages`, { body: 'Please send the TXID' });
+    const pending = await admin.request('PATCH', `/api/v1/conversations/${c.id}`, { status: 'pending' });
+    expect(pending.json().resolutionDueAt).toBeNull();
+    // Two hours waiting on the customer; their answer restarts the clock 120 minutes later than planned.
+    t.setNow(minutes(130));
+    await customer.request('POST', `/api/v1/conversations/${c.id}/messages`, { body: 'TXID 0xabc' });
+    const back = (await admin.request('GET', `/api/v1/conversations/${c.id}`)).json();
+    expect(back.status).toBe('open');
+    expect(back.resolutionDueAt).toBe(minutes(720).toISOString());
+    // Solved, then reopened 30 minutes later: another 30 minutes.
+    t.setNow(minutes(140));
+    await admin.request('PATCH', `/api/v1/conversations/${c.id}`, { status: 'solved' });
+    t.setNow(minutes(170));
+    await customer.request('POST', `/api/v1/conversations/${c.id}/messages`, { body: 'It came back, still missing' });
+    expect((await admin.request('GET', `/api/v1/conversations/${c.id}`)).json().resolutionDueAt).toBe(minutes(750).toISOString());
+  });
 });

@@ -4,7 +4,7 @@ import { conversations, slaPolicies, teams } from '../../db/schema.ts';
 import { QUEUES } from '../../jobs/boss.ts';
 import { cached } from '../cache.ts';
 import { type Ctx, enqueue } from '../context.ts';
-import { addBusinessMinutes } from './businessTime.ts';
+import { addBusinessMinutes, businessMinutesBetween } from './businessTime.ts';
 
 export type SlaKind = 'first_response' | 'next_response' | 'resolution';
 export const SLA_FIELDS = { first_response: 'firstResponseDueAt', next_response: 'nextResponseDueAt', resolution: 'resolutionDueAt' } as const;
@@ -46,23 +46,37 @@ export async function slaScheduler(
   const due: Record<SlaKind, Date | null> = { first_response: null, next_response: null, resolution: null };
   let policyId: string | null = null;
 
-  if (c.status !== 'solved' && c.status !== 'closed') {
+  // The resolution clock runs only while the ticket is ours to work on: waiting on the customer,
+  // on hold and solved stop it, and the time stopped (in business time) moves its due time later.
+  let pausedAt = c.slaPausedAt ?? null;
+  let pausedSeconds = c.slaPausedSeconds ?? 0;
+  const stopped = c.status === 'pending' || c.status === 'on_hold' || c.status === 'solved';
+
+  if (c.status !== 'closed') {
     const policy = await slaPolicyFinder(ctx, c.priority, c.categoryId);
     if (policy) {
-      policyId = policy.id;
       const calendar = policy.businessHours && c.teamId ? await teamCalendar(ctx, c.teamId) : null;
       const add = (from: Date, minutes: number | null) => (minutes == null ? null : addBusinessMinutes(from, minutes, calendar));
-      due.first_response = c.firstResponseAt ? null : add(c.createdAt, policy.firstResponseMinutes);
-      due.resolution = add(c.createdAt, policy.resolutionMinutes);
-      if (trigger === 'customer_message' && c.firstResponseAt) due.next_response = add(now, policy.nextResponseMinutes);
-      else if (trigger === 'agent_reply' || c.status === 'pending' || !c.firstResponseAt) due.next_response = null;
-      else due.next_response = c.nextResponseDueAt;
+      if (stopped && !pausedAt) pausedAt = now;
+      if (!stopped && pausedAt) {
+        pausedSeconds += Math.round(businessMinutesBetween(pausedAt, now, calendar) * 60);
+        pausedAt = null;
+      }
+      if (c.status !== 'solved') {
+        policyId = policy.id;
+        due.first_response = c.firstResponseAt ? null : add(c.createdAt, policy.firstResponseMinutes);
+        due.resolution = stopped || policy.resolutionMinutes == null ? null : add(c.createdAt, policy.resolutionMinutes + pausedSeconds / 60);
+        if (trigger === 'customer_message' && c.firstResponseAt) due.next_response = add(now, policy.nextResponseMinutes);
+        else if (trigger === 'agent_reply' || c.status === 'pending' || !c.firstResponseAt) due.next_response = null;
+        else due.next_response = c.nextResponseDueAt;
+      }
     }
   }
 
   const current = { first_response: c.firstResponseDueAt, next_response: c.nextResponseDueAt, resolution: c.resolutionDueAt };
   const changed = (Object.keys(due) as SlaKind[]).filter((k) => (due[k]?.getTime() ?? null) !== (current[k]?.getTime() ?? null));
-  const pending = known?.pending ?? {};
+  const pending: Partial<typeof conversations.$inferInsert> = { ...(known?.pending ?? {}) };
+  if ((pausedAt?.getTime() ?? null) !== (c.slaPausedAt?.getTime() ?? null) || pausedSeconds !== c.slaPausedSeconds) Object.assign(pending, { slaPausedAt: pausedAt, slaPausedSeconds: pausedSeconds });
   if (!changed.length && policyId === c.slaPolicyId) {
     if (Object.keys(pending).length) await ctx.db.update(conversations).set(pending).where(eq(conversations.id, conversationId));
     return;
