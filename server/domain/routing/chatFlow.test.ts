@@ -56,6 +56,10 @@ describe.each(DB_KINDS)('live chat offers, accept, transfer and hours on %s', (k
     // The offer holds a slot and shows in the live queue as offered.
     const live = (await other.session.request('GET', '/api/v1/chats/live')).json();
     expect(live.waiting).toEqual([expect.objectContaining({ id: chat.id, offeredTo: offeredTo.row.id, position: null })]);
+    // The countdown comes from the server's clock and the accept setting (60 s by default).
+    expect(live.acceptSeconds).toBe(60);
+    expect(live.waiting[0].offerSecondsLeft).toBeGreaterThan(50);
+    expect(live.waiting[0].offerSecondsLeft).toBeLessThanOrEqual(60);
     expect(live.agents.find((x: { id: string }) => x.id === offeredTo.row.id)).toMatchObject({ activeChats: 1, capacity: 2, status: 'online' });
 
     expect((await other.session.request('POST', `/api/v1/chats/${chat.id}/accept`)).statusCode).toBe(409);
@@ -79,9 +83,13 @@ describe.each(DB_KINDS)('live chat offers, accept, transfer and hours on %s', (k
     const chat = (await v.request('POST', '/api/v1/chats', { description: 'Account locked' })).json().conversation;
     expect(await chatRouter(t.services)).toEqual([{ chatId: chat.id, agentId: a.row.id }]);
     const b = await onlineAgent(t);
-    // Not yet: the offer stands for 30 s.
+    // Not yet: the offer stands for 30 s; the live queue counts it down by the server's clock.
     t.setNow(new Date(Date.now() + 20_000));
     expect(await chatRouter(t.services)).toEqual([]);
+    const live = (await b.session.request('GET', '/api/v1/chats/live')).json();
+    expect(live.acceptSeconds).toBe(30);
+    expect(live.waiting[0].offerSecondsLeft).toBeGreaterThanOrEqual(9);
+    expect(live.waiting[0].offerSecondsLeft).toBeLessThanOrEqual(10);
     t.setNow(new Date(Date.now() + 31_000));
     expect(await chatRouter(t.services)).toEqual([{ chatId: chat.id, agentId: b.row.id }]);
     const [aRow] = await t.services.database.db.select().from(agents).where(eq(agents.id, a.row.id));

@@ -93,12 +93,17 @@ export interface LiveQueue {
     waitingSeconds: number;
     /** Place in the queue (null while offered to an agent). */
     position: number | null;
+    contactName: string;
     offeredTo: string | null;
     offeredAt: Date | null;
+    /** Seconds left to accept the offer (by the server's clock, so countdowns need no synced clocks). */
+    offerSecondsLeft: number | null;
   }[];
   active: { id: string; number: number; subject: string; contactName: string; assigneeId: string | null; status: string; startedAt: Date; lastMessageAt: Date }[];
   agents: { id: string; name: string; status: string; capacity: number; activeChats: number; languages: string[]; teamIds: string[] }[];
   averageHandlingSeconds: number;
+  /** How long an agent has to accept an offer (the chatAcceptSeconds setting), for countdowns. */
+  acceptSeconds: number;
 }
 
 /** The supervisors' live view: every waiting and active chat, and every agent's load. */
@@ -156,8 +161,11 @@ export async function liveQueueReader(ctx: Ctx): Promise<LiveQueue> {
           vipTier: Number(c.vipTier) || 0,
           waitingSeconds: Math.max(0, Math.round((now - c.createdAt.getTime()) / 1000)),
           position: chat && !c.assigneeId ? queuePosition(chat, queue, routable, now, config) : null,
+          contactName: c.contactName,
           offeredTo: c.assigneeId,
           offeredAt: c.assigneeId ? c.chatOfferedAt : null,
+          offerSecondsLeft:
+            c.assigneeId && c.chatOfferedAt ? Math.max(0, Math.round(settings.chatAcceptSeconds - (now - c.chatOfferedAt.getTime()) / 1000)) : null,
         };
       }),
     active: live
@@ -175,6 +183,7 @@ export async function liveQueueReader(ctx: Ctx): Promise<LiveQueue> {
         teamIds: memberships.filter((m) => m.agentId === a.id).map((m) => m.teamId),
       })),
     averageHandlingSeconds: Math.round((await averageHandlingMs(ctx)) / 1000),
+    acceptSeconds: settings.chatAcceptSeconds,
   };
 }
 

@@ -37,8 +37,10 @@ const LiveQueueOut = z
         vipTier: z.number().int(),
         waitingSeconds: z.number().int(),
         position: z.number().int().nullable(),
+        contactName: z.string(),
         offeredTo: Id.nullable(),
         offeredAt: z.string().nullable(),
+        offerSecondsLeft: z.number().int().nullable(),
       }),
     ),
     active: z.array(
@@ -48,6 +50,8 @@ const LiveQueueOut = z
       z.object({ id: Id, name: z.string(), status: z.string(), capacity: z.number().int(), activeChats: z.number().int(), languages: z.array(z.string()), teamIds: z.array(Id) }),
     ),
     averageHandlingSeconds: z.number().int(),
+    /** Seconds an agent has to accept an offer before it goes to someone else. */
+    acceptSeconds: z.number().int(),
   })
   .meta({ id: 'LiveQueue' });
 
