@@ -81,7 +81,14 @@ describe.skipIf(!hasChromium)('customer live chat, in Chromium', () => {
     await expect
       .poll(async () => (await api<{ assigneeId: string | null }>('GET', `/conversations/${id}`)).data.assigneeId, { timeout: 45_000, interval: 500 })
       .toBe(agent.id);
-    await expect.poll(() => session.getAttribute('data-state'), { timeout: 45_000 }).toBe('assigned');
+    // Routing offers the chat; until she accepts, the customer is told they are being connected.
+    await expect.poll(() => session.getAttribute('data-state'), { timeout: 45_000 }).toBe('offered');
+    await page.getByTestId('chat-offered').waitFor();
+    const accepted = await api<{ status: string }>('POST', `/chats/${id}/accept`);
+    expect(accepted.status).toBe(200);
+    expect(accepted.data.status).toBe('open');
+    await expect.poll(() => session.getAttribute('data-state'), { timeout: 20_000 }).toBe('assigned');
+    await expect.poll(() => page.getByText('Zhang Min joined the chat.').count(), { timeout: 15_000 }).toBe(1);
 
     // The agent answers; the push shows it on the customer's page.
     const reply = `Hello, I am Zhang Min — let us reset your 2FA. Ref ${Date.now()}`;

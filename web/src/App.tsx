@@ -12,6 +12,7 @@ import { PortalShell } from './portal/PortalShell.tsx';
 import { NewTicketPage } from './portal/NewTicketPage.tsx';
 import { PortalLoginPage } from './portal/PortalLoginPage.tsx';
 import { ChatFrame } from './chat/ChatFrame.tsx';
+import { LiveChatsPage } from './pages/LiveChatsPage.tsx';
 
 // The conversation and admin pages are larger and not on the first screen: load them on demand.
 const ConversationPage = lazy(() => import('./pages/ConversationPage.tsx').then((m) => ({ default: m.ConversationPage })));
@@ -118,6 +119,7 @@ export function App() {
             </Suspense>
           }
         />
+        <Route path="/agent/chats" element={<LiveChatsPage />} />
         <Route path="/agent/security" element={<SecurityPage />} />
         <Route path="/admin" element={<Navigate to="/admin/agents" replace />} />
         <Route

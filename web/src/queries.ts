@@ -2,7 +2,7 @@
 import { useQuery } from '@tanstack/react-query';
 import type { AgentOut, CategoryOut, ConversationOut, EventOut, InboxOut, Me, MessageOut, TeamOut } from '../../common/schemas.ts';
 import { api, ApiError, setCsrfToken } from './api.ts';
-import type { AgentNotification, CannedReply, Items, Macro, SavedView, ViewCounts } from './lib/types.ts';
+import type { AgentNotification, CannedReply, Items, LiveQueue, Macro, SavedView, ViewCounts } from './lib/types.ts';
 
 export const meKey = ['me'] as const;
 
@@ -144,4 +144,19 @@ export function useConversationQueries(id: string, pollMs: number, options: { re
     ...(options.retryEvents === false ? { retry: false } : {}),
   });
   return { conversation, messages, events };
+}
+
+/**
+ * The live chat queue (waiting and offered chats, active chats, agents' load). Pushes
+ * (queue:changed, conversation:updated) refresh it; the poll only backs them up. The time it was
+ * fetched rides along so countdowns can be computed from the server's figures.
+ */
+export function useLiveQueue(enabled = true) {
+  return useQuery({
+    queryKey: ['chats', 'live'],
+    queryFn: async () => ({ ...(await api.get<LiveQueue>('/chats/live')), fetchedAt: Date.now() }),
+    refetchInterval: 20_000,
+    enabled,
+    retry: false,
+  });
 }

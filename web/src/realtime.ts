@@ -2,13 +2,16 @@
  * One Socket.IO connection per tab, shared by every component that needs pushes. Cookies ride along
  * (same origin), so the server knows who we are. Polling stays on as a slower fallback.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { io, type Socket } from 'socket.io-client';
 import { useQueryClient } from '@tanstack/react-query';
 import { SOCKET_EVENTS, type SocketAck } from '../../common/realtime.ts';
+import type { ConversationOut } from '../../common/schemas.ts';
 
 const PRESENCE_EVENT = SOCKET_EVENTS.presence;
 const TYPING_EVENT = SOCKET_EVENTS.typing;
+/** docs/realtime.md: treat typing: true as expired after about 6 s without a repeat. */
+export const TYPING_EXPIRY_MS = 6000;
 
 let socket: Socket | null = null;
 let users = 0;
@@ -86,6 +89,7 @@ export function useAgentRealtime(onNotification: (n: NotificationPush) => void) 
     if (!socket) return;
     const onUpdated = (payload: { id?: string } | undefined) => {
       void queryClient.invalidateQueries({ queryKey: ['conversations'] });
+      void queryClient.invalidateQueries({ queryKey: ['chats', 'live'] });
       if (payload?.id) void queryClient.invalidateQueries({ queryKey: ['conversation', payload.id], exact: true });
     };
     const onNotif = (n: NotificationPush) => {
@@ -97,9 +101,13 @@ export function useAgentRealtime(onNotification: (n: NotificationPush) => void) 
     setConnected(socket.connected);
     socket.on('connect', onConnect);
     socket.on('disconnect', onDisconnect);
+    // The live queue moved (a chat started, was offered, accepted or ended; an agent's presence changed).
+    const onQueue = () => void queryClient.invalidateQueries({ queryKey: ['chats', 'live'] });
     socket.on(SOCKET_EVENTS.conversationUpdated, onUpdated);
     socket.on(SOCKET_EVENTS.notification, onNotif);
+    socket.on(SOCKET_EVENTS.queueChanged, onQueue);
     return () => {
+      socket.off(SOCKET_EVENTS.queueChanged, onQueue);
       socket.off('connect', onConnect);
       socket.off('disconnect', onDisconnect);
       socket.off(SOCKET_EVENTS.conversationUpdated, onUpdated);
@@ -124,6 +132,7 @@ export function useConversationRoom(conversationId: string, enabled = true) {
   const socket = useSocket(enabled);
   const [viewers, setViewers] = useState<Viewer[]>([]);
   const [joined, setJoined] = useState(false);
+  const [customerTyping, setCustomerTyping] = useState(false);
 
   useEffect(() => {
     if (!socket || !conversationId) return;
@@ -148,12 +157,38 @@ export function useConversationRoom(conversationId: string, enabled = true) {
       if (!p || p.conversationId !== conversationId) return;
       setViewers(Array.isArray(p.viewers) ? p.viewers : []);
     };
+    // A typing signal that is not repeated within a few seconds has expired (the sender may have gone).
+    let typingExpiry: ReturnType<typeof setTimeout> | null = null;
+    const onTypingSignal = (p: { conversationId?: string; side?: string; typing?: boolean } | undefined) => {
+      if (!p || p.conversationId !== conversationId || p.side !== 'customer') return;
+      if (typingExpiry) clearTimeout(typingExpiry);
+      setCustomerTyping(Boolean(p.typing));
+      if (p.typing) typingExpiry = setTimeout(() => setCustomerTyping(false), TYPING_EXPIRY_MS);
+    };
+    const onRead = (p: { conversationId?: string; side?: string; seq?: number } | undefined) => {
+      if (!p || p.conversationId !== conversationId || typeof p.seq !== 'number') return;
+      const field = p.side === 'customer' ? 'customerReadSeq' : 'agentReadSeq';
+      const seq = p.seq;
+      queryClient.setQueryData<ConversationOut>(['conversation', conversationId], (old) => (old && seq > old[field] ? { ...old, [field]: seq } : old));
+    };
+    // A customer message ends their typing.
+    const onCustomerMessage = (m: { conversationId?: string; direction?: string } | undefined) => {
+      if (m?.conversationId === conversationId && m.direction === 'in') setCustomerTyping(false);
+    };
     if (socket.connected) join();
     socket.on('connect', join);
     socket.on(SOCKET_EVENTS.message, onMessage);
+    socket.on(SOCKET_EVENTS.message, onCustomerMessage);
     socket.on(SOCKET_EVENTS.event, onEvent);
     socket.on(PRESENCE_EVENT, onPresence);
+    socket.on(SOCKET_EVENTS.typingSignal, onTypingSignal);
+    socket.on(SOCKET_EVENTS.readSignal, onRead);
     return () => {
+      if (typingExpiry) clearTimeout(typingExpiry);
+      setCustomerTyping(false);
+      socket.off(SOCKET_EVENTS.message, onCustomerMessage);
+      socket.off(SOCKET_EVENTS.typingSignal, onTypingSignal);
+      socket.off(SOCKET_EVENTS.readSignal, onRead);
       socket.off('connect', join);
       socket.off(SOCKET_EVENTS.message, onMessage);
       socket.off(SOCKET_EVENTS.event, onEvent);
@@ -164,29 +199,55 @@ export function useConversationRoom(conversationId: string, enabled = true) {
     };
   }, [socket, conversationId, queryClient]);
 
-  const typingState = useRef({ typing: false, lastSent: 0, idle: null as ReturnType<typeof setTimeout> | null });
-  const typing = useRef((value: boolean) => {
-    void value;
-  });
-  typing.current = (value: boolean) => {
-    const st = typingState.current;
-    if (!socket) return;
+  const setTyping = useTypingSender(socket, conversationId);
+  const markRead = useReadSender(socket, joined, conversationId);
+
+  return { viewers, joined, customerTyping, markRead, setTyping };
+}
+
+/**
+ * "I am (not) typing" for a conversation, throttled as docs/realtime.md asks: true at most every
+ * 2 s while typing continues, false after 3 s idle or when told. Stable across renders.
+ */
+export function useTypingSender(socket: Socket | null, conversationId: string) {
+  const state = useRef({ typing: false, lastSent: 0, idle: null as ReturnType<typeof setTimeout> | null });
+  const target = useRef({ socket, conversationId });
+  target.current = { socket, conversationId };
+  const send = useCallback((value: boolean) => {
+    const st = state.current;
+    const { socket: s, conversationId: id } = target.current;
     if (st.idle) clearTimeout(st.idle);
+    st.idle = null;
+    if (!s || !id) return;
     if (value) {
       const now = Date.now();
-      // Throttle: tell the room at most every 2 s while typing continues; "stopped" after 3 s idle.
       if (!st.typing || now - st.lastSent > 2000) {
-        socket.emit(TYPING_EVENT, { conversationId, typing: true });
+        s.emit(TYPING_EVENT, { conversationId: id, typing: true });
         st.lastSent = now;
         st.typing = true;
       }
-      st.idle = setTimeout(() => typing.current(false), 3000);
+      st.idle = setTimeout(() => send(false), 3000);
     } else if (st.typing) {
       st.typing = false;
-      socket.emit(TYPING_EVENT, { conversationId, typing: false });
+      s.emit(TYPING_EVENT, { conversationId: id, typing: false });
     }
-  };
-  useEffect(() => () => typing.current(false), [conversationId]);
+  }, []);
+  useEffect(() => () => send(false), [conversationId, send]);
+  return send;
+}
 
-  return { viewers, joined, setTyping: (v: boolean) => typing.current(v) };
+/** "I have seen up to seq" for a joined conversation: only forward, once per position. */
+export function useReadSender(socket: Socket | null, joined: boolean, conversationId: string) {
+  const sent = useRef(0);
+  useEffect(() => {
+    sent.current = 0;
+  }, [conversationId, socket]);
+  return useCallback(
+    (seq: number) => {
+      if (!socket || !joined || seq <= sent.current) return;
+      sent.current = seq;
+      socket.emit(SOCKET_EVENTS.read, { conversationId, seq });
+    },
+    [socket, joined, conversationId],
+  );
 }

@@ -341,7 +341,7 @@ function LiveChat({ conversation, onReset }: { conversation: ConversationOut; on
   const finished = conversation.status === 'solved' || conversation.status === 'closed';
   const [ended, setEnded] = useState(finished);
   const live = !ended && !finished;
-  const { messages, add, connected } = useChatMessages(conversation.id, live);
+  const { messages, add, connected, agentTyping, agentReadSeq, setTyping, markRead } = useChatMessages(conversation.id, live, conversation.agentReadSeq);
 
   const queue = useQuery({
     queryKey: ['chat', conversation.id, 'queue'],
@@ -353,8 +353,24 @@ function LiveChat({ conversation, onReset }: { conversation: ConversationOut; on
   const q = queue.data;
   const waiting = live && q?.state === 'waiting';
   const agentName = [...messages].reverse().find((m) => m.direction === 'out' && m.authorType === 'agent')?.authorName ?? null;
-  const assigned = live && (q?.state === 'assigned' || Boolean(conversation.assigneeId) || Boolean(agentName));
+  // Offered to an agent who has not accepted yet: the assignee is set but nobody has joined.
+  const offered = live && !waiting && conversation.status === 'new' && (q?.state === 'assigned' || Boolean(conversation.chatOfferedAt));
+  const assigned = live && !offered && (conversation.status !== 'new' || Boolean(agentName)) && (Boolean(conversation.assigneeId) || Boolean(agentName));
   const firstAgentSeq = messages.find((m) => m.direction === 'out' && m.authorType === 'agent')?.seq ?? null;
+  // The server says who joined when an agent accepts; the line below is only for chats taken by replying.
+  const joinedLine = Boolean(agentName) && messages.some((m) => m.authorType === 'system' && agentName !== null && m.body.includes(agentName));
+  const lastMine = [...messages].reverse().find((m) => m.direction === 'in');
+  const highestSeq = messages.length ? messages[messages.length - 1]!.seq : 0;
+
+  // Read receipts: what is on screen counts as seen while the page is visible.
+  useEffect(() => {
+    const mark = () => {
+      if (document.visibilityState === 'visible' && highestSeq > 0) markRead(highestSeq);
+    };
+    mark();
+    document.addEventListener('visibilitychange', mark);
+    return () => document.removeEventListener('visibilitychange', mark);
+  }, [highestSeq, markRead]);
 
   const toTicket = useMutation({
     mutationFn: () => api.post<ConversationOut>(`/chats/${conversation.id}/ticket`),
@@ -380,7 +396,7 @@ function LiveChat({ conversation, onReset }: { conversation: ConversationOut; on
       style={{ display: 'flex', flexDirection: 'column', overflow: 'hidden' }}
       data-testid="chat-session"
       data-id={conversation.id}
-      data-state={ended || finished ? 'ended' : waiting ? 'waiting' : assigned ? 'assigned' : 'open'}
+      data-state={ended || finished ? 'ended' : waiting ? 'waiting' : offered ? 'offered' : assigned ? 'assigned' : 'open'}
     >
       <Group justify="space-between" pl="sm" pr={embed ? 40 : 'sm'} py={6} style={{ borderBottom: '1px solid var(--mantine-color-gray-3)', flexShrink: 0 }} wrap="nowrap">
         <Group gap={6} wrap="nowrap" style={{ minWidth: 0 }}>
@@ -408,15 +424,31 @@ function LiveChat({ conversation, onReset }: { conversation: ConversationOut; on
           )}
           {messages.map((m) => (
             <Fragment key={m.seq}>
-              {assigned && m.seq === firstAgentSeq && <Joined name={agentName} />}
-              <Bubble message={m} lang={i18n.language} />
+              {assigned && !joinedLine && m.seq === firstAgentSeq && <Joined name={agentName} />}
+              <Bubble message={m} lang={i18n.language} read={m === lastMine && agentReadSeq >= m.seq} />
             </Fragment>
           ))}
-          {assigned && firstAgentSeq === null && (
-            <Joined name={agentName} />
+          {live && agentTyping !== null && (
+            <Group gap={6} data-testid="chat-agent-typing">
+              <Loader size={10} type="dots" />
+              <Text size="xs" c="dimmed" fs="italic">
+                {t('chat.agentTyping', { name: agentTyping || t('chat.support') })}
+              </Text>
+            </Group>
           )}
         </Stack>
       </ScrollArea>
+
+      {offered && (
+        <Box px="sm" py="xs" bg="indigo.0" style={{ borderTop: '1px solid var(--mantine-color-indigo-1)', flexShrink: 0 }} data-testid="chat-offered">
+          <Group gap={6}>
+            <Loader size={12} type="dots" />
+            <Text size="sm" fw={600}>
+              {t('chat.offered')}
+            </Text>
+          </Group>
+        </Box>
+      )}
 
       {waiting && q && (
         <Box px="sm" py="xs" bg="indigo.0" style={{ borderTop: '1px solid var(--mantine-color-indigo-1)', flexShrink: 0 }} data-testid="chat-waiting">
@@ -458,7 +490,7 @@ function LiveChat({ conversation, onReset }: { conversation: ConversationOut; on
 
       <Box style={{ borderTop: '1px solid var(--mantine-color-gray-3)', flexShrink: 0 }} p="sm">
         {live ? (
-          <Composer conversationId={conversation.id} onSent={(m) => add([m])} />
+          <Composer conversationId={conversation.id} onSent={(m) => add([m])} onTyping={setTyping} />
         ) : (
           <Ended conversation={conversation} onReset={onReset} />
         )}
@@ -476,7 +508,7 @@ function Joined({ name }: { name: string | null }) {
   );
 }
 
-function Bubble({ message, lang }: { message: MessageOut; lang: string }) {
+function Bubble({ message, lang, read = false }: { message: MessageOut; lang: string; read?: boolean }) {
   const { t } = useTranslation();
   if (message.authorType === 'system' || message.contentType === 'event') {
     return (
@@ -521,12 +553,17 @@ function Bubble({ message, lang }: { message: MessageOut; lang: string }) {
             </Box>
           ))}
         </Paper>
+        {read && (
+          <Text size="10px" c="dimmed" ta="right" mt={2} data-testid="chat-read">
+            {t('chat.read')}
+          </Text>
+        )}
       </Box>
     </Group>
   );
 }
 
-function Composer({ conversationId, onSent }: { conversationId: string; onSent: (m: MessageOut) => void }) {
+function Composer({ conversationId, onSent, onTyping }: { conversationId: string; onSent: (m: MessageOut) => void; onTyping: (typing: boolean) => void }) {
   const { t } = useTranslation();
   const [body, setBody] = useState('');
   const [files, setFiles] = useState<File[]>([]);
@@ -554,6 +591,7 @@ function Composer({ conversationId, onSent }: { conversationId: string; onSent: 
     },
     onSuccess: (m) => {
       onSent(m);
+      onTyping(false);
       setBody('');
       setFiles([]);
       uploaded.current = null;
@@ -622,7 +660,11 @@ function Composer({ conversationId, onSent }: { conversationId: string; onSent: 
           maxLength={50_000}
           placeholder={t('chat.placeholder')}
           value={body}
-          onChange={(e) => setBody(e.currentTarget.value)}
+          onChange={(e) => {
+            setBody(e.currentTarget.value);
+            onTyping(e.currentTarget.value.trim().length > 0);
+          }}
+          onBlur={() => onTyping(false)}
           onKeyDown={onKeyDown}
           data-testid="chat-input"
         />

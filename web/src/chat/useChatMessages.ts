@@ -4,7 +4,7 @@ import type { MessageOut } from '../../../common/schemas.ts';
 import { SOCKET_EVENTS, type SocketAck } from '../../../common/realtime.ts';
 import { api } from '../api.ts';
 import type { Items } from '../lib/types.ts';
-import { useSocket } from '../realtime.ts';
+import { TYPING_EXPIRY_MS, useReadSender, useSocket, useTypingSender } from '../realtime.ts';
 
 const FALLBACK_POLL_MS = 15_000;
 
@@ -12,11 +12,19 @@ const FALLBACK_POLL_MS = 15_000;
  * The chat's messages, kept by seq: joins the conversation's room (again after every reconnect),
  * catches up with ?afterSeq, appends pushes and drops any seq already shown.
  */
-export function useChatMessages(conversationId: string, live: boolean) {
+export function useChatMessages(conversationId: string, live: boolean, initialAgentReadSeq = 0) {
   const queryClient = useQueryClient();
   const socket = useSocket(live);
   const [messages, setMessages] = useState<MessageOut[]>([]);
   const [connected, setConnected] = useState(true);
+  const [joined, setJoined] = useState(false);
+  /** The agent's name while they type (null: not typing). */
+  const [agentTyping, setAgentTyping] = useState<string | null>(null);
+  /** How far the agent has read (read receipts for the customer's messages). */
+  const [agentReadSeq, setAgentReadSeq] = useState(initialAgentReadSeq);
+  useEffect(() => setAgentReadSeq((old) => Math.max(old, initialAgentReadSeq)), [initialAgentReadSeq]);
+  const setTyping = useTypingSender(live ? socket : null, conversationId);
+  const markRead = useReadSender(socket, joined, conversationId);
   const bySeq = useRef(new Map<number, MessageOut>());
   const lastSeq = useRef(0);
   const loading = useRef<Promise<void> | null>(null);
@@ -66,8 +74,24 @@ export function useChatMessages(conversationId: string, live: boolean) {
     const join = () => {
       setConnected(true);
       socket.emit(SOCKET_EVENTS.conversationJoin, { conversationId }, (ack: SocketAck<{ lastSeq: number }>) => {
+        setJoined(Boolean(ack?.ok));
         if (ack?.ok && ack.lastSeq > lastSeq.current) void catchUp();
+        // Pushes sent before we joined (the offer often comes before the socket is in the room) are missed: refetch the state.
+        if (ack?.ok) void queryClient.invalidateQueries({ queryKey: ['chat', conversationId] });
       });
+    };
+    let typingExpiry: ReturnType<typeof setTimeout> | null = null;
+    const onTyping = (p: { conversationId?: string; side?: string; name?: string | null; typing?: boolean } | undefined) => {
+      if (!p || p.conversationId !== conversationId || p.side !== 'agent') return;
+      if (typingExpiry) clearTimeout(typingExpiry);
+      setAgentTyping(p.typing ? (p.name ?? '') : null);
+      // A typing signal not repeated within a few seconds has expired (docs/realtime.md).
+      if (p.typing) typingExpiry = setTimeout(() => setAgentTyping(null), TYPING_EXPIRY_MS);
+    };
+    const onRead = (p: { conversationId?: string; side?: string; seq?: number } | undefined) => {
+      if (!p || p.conversationId !== conversationId || p.side !== 'agent' || typeof p.seq !== 'number') return;
+      const seq = p.seq;
+      setAgentReadSeq((old) => Math.max(old, seq));
     };
     const onMessage = (m: MessageOut | undefined) => {
       if (!m || m.conversationId !== conversationId) return;
@@ -77,17 +101,30 @@ export function useChatMessages(conversationId: string, live: boolean) {
       } else {
         add([m]);
       }
+      if (m.direction === 'out' && m.authorType === 'agent') setAgentTyping(null);
       // The agent's first reply means the chat was taken: refresh the queue and conversation.
       void queryClient.invalidateQueries({ queryKey: ['chat', conversationId] });
     };
-    const onQueue = () => void queryClient.invalidateQueries({ queryKey: ['chat', conversationId, 'queue'] });
-    const onDisconnect = () => setConnected(false);
+    // The queue moved: an offer was made, accepted or withdrawn; refresh the queue and the chat itself.
+    const onQueue = () => {
+      void queryClient.invalidateQueries({ queryKey: ['chat', conversationId, 'queue'] });
+      void queryClient.invalidateQueries({ queryKey: ['chat', conversationId], exact: true });
+    };
+    const onDisconnect = () => {
+      setConnected(false);
+      setJoined(false);
+    };
     if (socket.connected) join();
     socket.on('connect', join);
     socket.on('disconnect', onDisconnect);
     socket.on(SOCKET_EVENTS.message, onMessage);
     socket.on(SOCKET_EVENTS.queueChanged, onQueue);
+    socket.on(SOCKET_EVENTS.typingSignal, onTyping);
+    socket.on(SOCKET_EVENTS.readSignal, onRead);
     return () => {
+      if (typingExpiry) clearTimeout(typingExpiry);
+      socket.off(SOCKET_EVENTS.typingSignal, onTyping);
+      socket.off(SOCKET_EVENTS.readSignal, onRead);
       socket.off('connect', join);
       socket.off('disconnect', onDisconnect);
       socket.off(SOCKET_EVENTS.message, onMessage);
@@ -103,5 +140,5 @@ export function useChatMessages(conversationId: string, live: boolean) {
     return () => clearInterval(timer);
   }, [live, catchUp]);
 
-  return { messages, add, connected, catchUp };
+  return { messages, add, connected, catchUp, agentTyping, agentReadSeq, setTyping, markRead };
 }

@@ -9,7 +9,7 @@ import { useNotifications } from '../queries.ts';
 import { RelativeTime } from './Badges.tsx';
 import { IconBell } from './icons.tsx';
 
-const TYPE_COLORS = { assigned: 'indigo', mentioned: 'teal', sla_breach: 'red' } as const;
+const TYPE_COLORS = { assigned: 'indigo', mentioned: 'teal', sla_breach: 'red', chat_missed: 'orange' } as const;
 
 /** The header bell: unread count, the latest notifications, click to open, mark all read. */
 export function NotificationsBell() {

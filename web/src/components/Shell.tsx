@@ -10,11 +10,12 @@ import { initials } from '../lib/format.ts';
 import { playChime } from '../lib/sound.ts';
 import type { AgentNotification, SavedView } from '../lib/types.ts';
 import { closeSocket, useAgentRealtime, type NotificationPush } from '../realtime.ts';
-import { useCounts, useSavedViews } from '../queries.ts';
+import { meKey, useCounts, useLiveQueue, useSavedViews } from '../queries.ts';
+import { PresenceSwitch } from './PresenceSwitch.tsx';
 import { NotificationsBell } from './NotificationsBell.tsx';
 import { currentLanguage, setLanguage, LANGUAGES } from '../i18n/index.ts';
 import { LanguageSwitch } from './LanguageSwitch.tsx';
-import { IconBookmark, IconCheck, IconChevronDown, IconInbox, IconLogout, IconShield, IconStack, IconUser, IconUserOff, IconUsers, IconX } from './icons.tsx';
+import { IconBookmark, IconCheck, IconChevronDown, IconInbox, IconLogout, IconMessages, IconShield, IconStack, IconUser, IconUserOff, IconUsers, IconX } from './icons.tsx';
 
 export const VIEWS = ['mine', 'unassigned', 'teams', 'all'] as const;
 export type View = (typeof VIEWS)[number];
@@ -123,6 +124,32 @@ function AccountMenu({ me }: { me: Me }) {
   );
 }
 
+/** Chats offered to me (they need an answer now) and chats waiting in the queue, for the nav badge. */
+function useLiveChatBadge(me: Me) {
+  const live = useLiveQueue(!me.mustEnrollTotp);
+  const waiting = live.data?.waiting ?? [];
+  return { offered: waiting.filter((w) => w.offeredTo === me.id).length, waiting: waiting.filter((w) => !w.offeredTo).length };
+}
+
+function LiveChatCount({ me }: { me: Me }) {
+  const { offered, waiting } = useLiveChatBadge(me);
+  if (offered > 0) {
+    return (
+      <Badge size="sm" color="red" variant="filled" radius="sm" data-testid="live-badge" data-offered={offered} className="sb-pulse">
+        {offered}
+      </Badge>
+    );
+  }
+  if (waiting > 0) {
+    return (
+      <Badge size="sm" color="orange" variant="light" radius="sm" data-testid="live-badge" data-waiting={waiting}>
+        {waiting}
+      </Badge>
+    );
+  }
+  return null;
+}
+
 /** The URL of a saved view: its filters, plus its id so the nav can highlight it. */
 export function savedViewHref(v: SavedView): string {
   const next = new URLSearchParams(v.query);
@@ -130,7 +157,7 @@ export function savedViewHref(v: SavedView): string {
   return `/agent?${next.toString()}`;
 }
 
-function InboxNav({ onNavigate, live }: { onNavigate: () => void; live: boolean }) {
+function InboxNav({ me, onNavigate, live }: { me: Me; onNavigate: () => void; live: boolean }) {
   const { t } = useTranslation();
   const location = useLocation();
   const navigate = useNavigate();
@@ -164,6 +191,18 @@ function InboxNav({ onNavigate, live }: { onNavigate: () => void; live: boolean 
 
   return (
     <Stack gap={2}>
+      <NavLink
+        component={Link}
+        to="/agent/chats"
+        label={t('nav.liveChats')}
+        leftSection={<IconMessages size={18} />}
+        rightSection={<LiveChatCount me={me} />}
+        active={location.pathname === '/agent/chats'}
+        onClick={onNavigate}
+        data-testid="nav-live-chats"
+        style={{ borderRadius: 8 }}
+        mb="sm"
+      />
       <Group justify="space-between" px="sm" pb={6}>
         <Text size="xs" fw={700} c="dimmed" tt="uppercase">
           {t('nav.views')}
@@ -247,9 +286,11 @@ function useNotificationAlerts() {
     const data = { ...(n.data ?? {}), number: n.data?.number ?? n.number, subject: n.data?.subject ?? n.subject, excerpt: n.data?.excerpt ?? n.excerpt };
     queryClient.setQueryData<{ items: AgentNotification[]; unread: number }>(['notifications'], (old) => (old ? { ...old, unread: old.unread + 1 } : old));
     playChime();
-    const type = n.type === 'assigned' || n.type === 'mentioned' || n.type === 'sla_breach' ? n.type : null;
+    const type = n.type === 'assigned' || n.type === 'mentioned' || n.type === 'sla_breach' || n.type === 'chat_missed' ? n.type : null;
+    // A missed chat offer set me away: show it in the presence switch.
+    if (type === 'chat_missed') void queryClient.invalidateQueries({ queryKey: meKey });
     notifications.show({
-      color: type === 'sla_breach' ? 'red' : 'indigo',
+      color: type === 'sla_breach' || type === 'chat_missed' ? 'red' : 'indigo',
       title: type ? t(`notifications.types.${type}`) : t('notifications.title'),
       message: `${data.number ? `#${data.number} ` : ''}${data.subject ?? ''}${data.excerpt ? ` — ${data.excerpt}` : ''}`,
       autoClose: 6000,
@@ -296,6 +337,7 @@ export function Shell({ me }: { me: Me }) {
             )}
           </Group>
           <Group gap="xs" wrap="nowrap">
+            {!me.mustEnrollTotp && <PresenceSwitch me={me} />}
             {!me.mustEnrollTotp && <NotificationsBell />}
             <LanguageSwitch />
             <AccountMenu me={me} />
@@ -304,7 +346,7 @@ export function Shell({ me }: { me: Me }) {
       </AppShell.Header>
       {withNavbar && (
         <AppShell.Navbar p="sm">
-          <InboxNav onNavigate={close} live={live} />
+          <InboxNav me={me} onNavigate={close} live={live} />
         </AppShell.Navbar>
       )}
       <AppShell.Main>

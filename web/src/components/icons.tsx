@@ -203,3 +203,10 @@ export const IconDots = (p: IconProps) => (
     <circle cx="19" cy="12" r="1" />
   </Icon>
 );
+
+export const IconTransfer = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="M4 8h14l-3-3" />
+    <path d="M20 16H6l3 3" />
+  </Icon>
+);

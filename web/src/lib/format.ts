@@ -1,4 +1,4 @@
-import { useSyncExternalStore } from 'react';
+import { useEffect, useState, useSyncExternalStore } from 'react';
 import type { ConversationStatus, Priority } from '../../../common/enums.ts';
 
 /** The current locale's name from a `{ en, zh-CN }` object, falling back to English, then to any. */
@@ -100,4 +100,24 @@ export function initials(name: string): string {
   // CJK names have no spaces: the first character reads naturally.
   if (parts.length === 1) return Array.from(parts[0] ?? '?').slice(0, /[\u3400-\u9fff]/.test(parts[0] ?? '') ? 1 : 2).join('').toUpperCase();
   return ((parts[0]?.[0] ?? '') + (parts[parts.length - 1]?.[0] ?? '')).toUpperCase();
+}
+
+/** Re-renders every `ms` while enabled (countdowns); the current time. */
+export function useTicker(ms: number, enabled = true): number {
+  const [tick, setTick] = useState(() => Date.now());
+  useEffect(() => {
+    if (!enabled) return;
+    const timer = setInterval(() => setTick(Date.now()), ms);
+    return () => clearInterval(timer);
+  }, [ms, enabled]);
+  return tick;
+}
+
+/** 75 → "1:15", 3700 → "1:01:40": a waiting time or countdown. */
+export function clockDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const rest = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${rest}` : `${m}:${rest}`;
 }

@@ -24,7 +24,7 @@ export type SavedView = z.infer<typeof SavedViewOut>;
 /** An agent's notification (GET /notifications). */
 export interface AgentNotification {
   id: string;
-  type: 'assigned' | 'mentioned' | 'sla_breach';
+  type: 'assigned' | 'mentioned' | 'sla_breach' | 'chat_missed';
   conversationId: string | null;
   data: { number?: number; subject?: string; excerpt?: string; kind?: string; [key: string]: unknown };
   readAt: string | null;
@@ -43,4 +43,29 @@ export interface ViewCounts {
 export interface BulkResult {
   updated: string[];
   failed: { id: string; error: { code: string; message: string } }[];
+}
+
+/** GET /chats/live: the live queue, active chats and every agent's load. */
+export interface LiveQueue {
+  waiting: {
+    id: string;
+    number: number;
+    subject: string;
+    language: string;
+    categoryId: string | null;
+    teamId: string | null;
+    priority: string;
+    urgent: boolean;
+    vipTier: number;
+    waitingSeconds: number;
+    position: number | null;
+    contactName: string;
+    offeredTo: string | null;
+    offeredAt: string | null;
+    offerSecondsLeft: number | null;
+  }[];
+  active: { id: string; number: number; subject: string; contactName: string; assigneeId: string | null; status: string; startedAt: string; lastMessageAt: string }[];
+  agents: { id: string; name: string; status: 'online' | 'away' | 'offline'; capacity: number; activeChats: number; languages: string[]; teamIds: string[] }[];
+  averageHandlingSeconds: number;
+  acceptSeconds: number;
 }

@@ -9,6 +9,7 @@ import { api, ApiError } from '../api.ts';
 import { byId, useAgents, useCategories, useConversationQueries, useMe, useTeams } from '../queries.ts';
 import { ChannelLabel, PriorityBadge, RelativeTime, SlaBadge, StatusBadge } from '../components/Badges.tsx';
 import { ConversationActions, PresenceLine } from '../components/conversation/Actions.tsx';
+import { LiveChatBar } from '../components/conversation/LiveChatBar.tsx';
 import { useConversationRoom } from '../realtime.ts';
 import { Composer } from '../components/conversation/Composer.tsx';
 import { Sidebar } from '../components/conversation/Sidebar.tsx';
@@ -36,6 +37,19 @@ export function ConversationPage() {
     [agents.data, teams.data, categories.data],
   );
   const items = useMemo(() => mergeTimeline(messages.data?.items ?? [], events.data?.items ?? []), [messages.data, events.data]);
+
+  // Read receipts: what this page shows counts as seen while the tab is visible (and again when it comes back).
+  const highestSeq = useMemo(() => Math.max(0, ...(messages.data?.items ?? []).map((m) => m.seq)), [messages.data]);
+  const lastReplySeq = useMemo(() => Math.max(0, ...(messages.data?.items ?? []).filter((m) => m.direction === 'out' && m.visibility === 'public').map((m) => m.seq)), [messages.data]);
+  const { markRead } = room;
+  useEffect(() => {
+    const mark = () => {
+      if (document.visibilityState === 'visible' && highestSeq > 0) markRead(highestSeq);
+    };
+    mark();
+    document.addEventListener('visibilitychange', mark);
+    return () => document.removeEventListener('visibilitychange', mark);
+  }, [highestSeq, markRead]);
 
   const update = useMutation({
     mutationFn: (patch: ConversationUpdate) => api.patch<ConversationOut>(`/conversations/${id}`, patch),
@@ -134,6 +148,11 @@ export function ConversationPage() {
           </Group>
           <ConversationActions conversation={c} />
           </Group>
+          {me && (
+            <Box mt={6}>
+              <LiveChatBar conversation={c} me={me} teams={teams.data ?? []} agentName={(aid) => lookups.agents.get(aid)?.name ?? '…'} />
+            </Box>
+          )}
           {c.mergedIntoId && (
             <Alert color="gray" variant="light" mt={6} py={6}>
               {t('conversation.merge.mergedNotice')}{' '}
@@ -192,8 +211,22 @@ export function ConversationPage() {
           </Box>
         </ScrollArea>
 
-        <PresenceLine viewers={room.viewers} meId={me?.id} />
-        <Composer conversationId={c.id} onTyping={room.setTyping} />
+        <Group gap="xs" px={4} justify="space-between" wrap="nowrap">
+          <Group gap="xs">
+            {room.customerTyping && (
+              <Text size="xs" c="indigo" fs="italic" data-testid="customer-typing">
+                {t('live.customerTyping', { name: c.contact.name || t('live.visitor') })}
+              </Text>
+            )}
+            <PresenceLine viewers={room.viewers} meId={me?.id} />
+          </Group>
+          {c.mode === 'live' && lastReplySeq > 0 && c.customerReadSeq >= lastReplySeq && (
+            <Text size="xs" c="dimmed" data-testid="customer-seen">
+              {t('live.seen')}
+            </Text>
+          )}
+        </Group>
+        <Composer conversationId={c.id} onTyping={room.setTyping} chat={c.mode === 'live' && c.status !== 'solved' && c.status !== 'closed'} />
       </Stack>
 
       <ScrollArea w={332} style={{ flexShrink: 0 }} type="auto" offsetScrollbars scrollbarSize={6} visibleFrom="md">

@@ -1,19 +1,21 @@
 import { useRef, useState } from 'react';
-import { Box, Button, Group, Paper, Select, Stack, Tabs, Text, Textarea, UnstyledButton } from '@mantine/core';
+import { ActionIcon, Badge, Box, Button, Group, Paper, Select, Stack, Tabs, Text, Textarea, Tooltip, UnstyledButton } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import type { MessageOut } from '../../../../common/schemas.ts';
+import type { AttachmentOut, MessageOut } from '../../../../common/schemas.ts';
 import { api, ApiError } from '../../api.ts';
 import { randomId } from '../../lib/format.ts';
-import type { CannedReply } from '../../lib/types.ts';
+import type { CannedReply, Items } from '../../lib/types.ts';
+import { ACCEPT_FILES, MAX_FILE_BYTES, fileSize } from '../../portal/labels.tsx';
 import { useCannedReplies } from '../../queries.ts';
-import { IconMessages, IconNote, IconSend } from '../icons.tsx';
+import { IconMessages, IconNote, IconPaperclip, IconSend } from '../icons.tsx';
 
 type Mode = 'reply' | 'note';
 
 /** Reply to the customer or add a private note. Each draft keeps one idempotency key until it is stored. */
-export function Composer({ conversationId, onTyping }: { conversationId: string; onTyping?: (typing: boolean) => void }) {
+/** `chat`: a live chat, where Enter sends (Shift+Enter for a new line), as in any chat app. */
+export function Composer({ conversationId, onTyping, chat = false }: { conversationId: string; onTyping?: (typing: boolean) => void; chat?: boolean }) {
   const { t } = useTranslation();
   const canned = useCannedReplies();
   const input = useRef<HTMLTextAreaElement>(null);
@@ -25,15 +27,35 @@ export function Composer({ conversationId, onTyping }: { conversationId: string;
   // The same key is re-sent on a double click or a retry after a network error, so the server stores one message.
   const keys = useRef<Record<Mode, string>>({ reply: randomId(), note: randomId() });
   const inFlight = useRef(false);
+  // Screenshots and files for the draft; uploaded once, so a retry does not upload them again.
+  const [files, setFiles] = useState<File[]>([]);
+  const uploaded = useRef<{ files: File[]; ids: string[] } | null>(null);
+  const fileInput = useRef<HTMLInputElement>(null);
 
   const send = useMutation({
-    mutationFn: (vars: { mode: Mode; body: string; idempotencyKey: string }) =>
-      api.post<MessageOut>(`/conversations/${conversationId}/${vars.mode === 'note' ? 'notes' : 'messages'}`, {
+    mutationFn: async (vars: { mode: Mode; body: string; idempotencyKey: string; files: File[] }) => {
+      let attachmentIds: string[] = [];
+      if (vars.files.length > 0) {
+        if (uploaded.current?.files === vars.files) {
+          attachmentIds = uploaded.current.ids;
+        } else {
+          const form = new FormData();
+          for (const f of vars.files) form.append('files', f, f.name);
+          const res = await api.upload<Items<AttachmentOut>>(`/conversations/${conversationId}/attachments`, form);
+          attachmentIds = res.items.map((a) => a.id);
+          uploaded.current = { files: vars.files, ids: attachmentIds };
+        }
+      }
+      return api.post<MessageOut>(`/conversations/${conversationId}/${vars.mode === 'note' ? 'notes' : 'messages'}`, {
         body: vars.body,
         idempotencyKey: vars.idempotencyKey,
-      }),
+        ...(attachmentIds.length ? { attachmentIds } : {}),
+      });
+    },
     onSuccess: (message, vars) => {
       setDrafts((d) => ({ ...d, [vars.mode]: '' }));
+      setFiles([]);
+      uploaded.current = null;
       keys.current[vars.mode] = randomId();
       queryClient.setQueryData<{ items: MessageOut[] }>(['conversation', conversationId, 'messages'], (old) =>
         old && !old.items.some((m) => m.id === message.id) ? { items: [...old.items, message] } : old,
@@ -50,13 +72,23 @@ export function Composer({ conversationId, onTyping }: { conversationId: string;
   });
 
   const body = drafts[mode];
-  const canSend = body.trim().length > 0;
+  const canSend = body.trim().length > 0 || files.length > 0;
 
   function submit() {
     if (!canSend || inFlight.current) return;
     inFlight.current = true;
     onTyping?.(false);
-    send.mutate({ mode, body: body.trim(), idempotencyKey: keys.current[mode] });
+    send.mutate({ mode, body: body.trim(), idempotencyKey: keys.current[mode], files });
+  }
+
+  function pick(list: FileList | null) {
+    if (!list) return;
+    const picked = Array.from(list);
+    const tooLarge = picked.filter((f) => f.size > MAX_FILE_BYTES);
+    if (tooLarge.length) notifications.show({ color: 'orange', message: t('portal.files.tooLarge', { names: tooLarge.map((f) => f.name).join(', '), size: fileSize(MAX_FILE_BYTES) }) });
+    setFiles((old) => [...old, ...picked.filter((f) => f.size <= MAX_FILE_BYTES)].slice(0, 10));
+    uploaded.current = null;
+    if (fileInput.current) fileInput.current.value = '';
   }
 
   // "/shortcut" typed at the very start offers the matching canned replies.
@@ -162,7 +194,7 @@ export function Composer({ conversationId, onTyping }: { conversationId: string;
               return;
             }
           }
-          if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+          if (e.key === 'Enter' && (e.ctrlKey || e.metaKey || (chat && mode === 'reply' && !e.shiftKey && !e.nativeEvent.isComposing))) {
             e.preventDefault();
             submit();
           }
@@ -173,8 +205,43 @@ export function Composer({ conversationId, onTyping }: { conversationId: string;
         data-mode={mode}
         styles={{ root: { background: isNote ? 'var(--mantine-color-yellow-0)' : undefined } }}
       />
+      {files.length > 0 && (
+        <Group gap={6} px="md" pb={6} data-testid="composer-files">
+          {files.map((f, i) => (
+            <Badge
+              key={`${f.name}-${i}`}
+              variant="light"
+              color="gray"
+              leftSection={<IconPaperclip size={10} />}
+              rightSection={
+                <ActionIcon
+                  size="xs"
+                  variant="transparent"
+                  color="gray"
+                  aria-label={t('portal.files.remove', { name: f.name })}
+                  onClick={() => {
+                    setFiles(files.filter((_, j) => j !== i));
+                    uploaded.current = null;
+                  }}
+                >
+                  ×
+                </ActionIcon>
+              }
+              style={{ textTransform: 'none' }}
+            >
+              {f.name} ({fileSize(f.size)})
+            </Badge>
+          ))}
+        </Group>
+      )}
       <Group justify="space-between" px="md" py="xs" style={{ borderTop: '1px solid var(--mantine-color-gray-2)', background: isNote ? 'var(--mantine-color-yellow-0)' : 'var(--mantine-color-gray-0)' }}>
         <Group gap="sm" wrap="nowrap" style={{ minWidth: 0 }}>
+          <input ref={fileInput} type="file" multiple hidden accept={ACCEPT_FILES} onChange={(e) => pick(e.currentTarget.files)} data-testid="composer-file-input" />
+          <Tooltip label={t('conversation.composer.attach')}>
+            <ActionIcon variant="default" size="md" onClick={() => fileInput.current?.click()} aria-label={t('conversation.composer.attach')} data-testid="composer-attach">
+              <IconPaperclip size={16} />
+            </ActionIcon>
+          </Tooltip>
           <Box w={220}>
             <Select
               size="xs"
@@ -195,7 +262,7 @@ export function Composer({ conversationId, onTyping }: { conversationId: string;
             />
           </Box>
           <Text size="xs" c={isNote ? 'yellow.9' : 'dimmed'} visibleFrom="lg" truncate="end">
-            {isNote ? t('conversation.composer.noteHint') : t('conversation.composer.hint')}
+            {isNote ? t('conversation.composer.noteHint') : chat ? t('conversation.composer.chatHint') : t('conversation.composer.hint')}
           </Text>
         </Group>
         <Button

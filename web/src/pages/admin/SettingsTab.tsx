@@ -1,10 +1,12 @@
-import { Alert, Card, Group, Loader, Stack, Switch, Text, Title } from '@mantine/core';
+import { useEffect, useState } from 'react';
+import { Alert, Button, Card, Group, Loader, MultiSelect, NumberInput, Select, SimpleGrid, Stack, Switch, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api.ts';
 import type { SettingsOut } from '../../lib/types.ts';
-import { meKey, useMe } from '../../queries.ts';
+import { localName } from '../../lib/format.ts';
+import { meKey, useMe, useTeams } from '../../queries.ts';
 
 export function SettingsTab({ canEdit }: { canEdit: boolean }) {
   const { t } = useTranslation();
@@ -32,7 +34,8 @@ export function SettingsTab({ canEdit }: { canEdit: boolean }) {
   });
 
   return (
-    <Card withBorder radius="md" p="lg" maw={720}>
+    <Stack maw={720}>
+    <Card withBorder radius="md" p="lg">
       <Title order={4} mb="md">
         {t('admin.settings.security')}
       </Title>
@@ -65,6 +68,82 @@ export function SettingsTab({ canEdit }: { canEdit: boolean }) {
           )}
         </Stack>
       )}
+    </Card>
+    {settings.data && <WorkflowSettings settings={settings.data} canEdit={canEdit} saving={update.isPending} onSave={(patch) => update.mutate(patch)} />}
+    </Stack>
+  );
+}
+
+type Workflow = Pick<SettingsOut, 'autoCloseDays' | 'chatAcceptSeconds' | 'chatAbandonSeconds' | 'chatOverflowMinutes' | 'chatFallbackTeamId' | 'chatManualTeamIds'>;
+
+/** Tickets and live chat timings: edited together and saved with one button (the server checks the ranges). */
+function WorkflowSettings({ settings, canEdit, saving, onSave }: { settings: SettingsOut; canEdit: boolean; saving: boolean; onSave: (patch: Partial<SettingsOut>) => void }) {
+  const { t, i18n } = useTranslation();
+  const teams = useTeams();
+  const pick = (s: SettingsOut): Workflow => ({
+    autoCloseDays: s.autoCloseDays,
+    chatAcceptSeconds: s.chatAcceptSeconds,
+    chatAbandonSeconds: s.chatAbandonSeconds,
+    chatOverflowMinutes: s.chatOverflowMinutes,
+    chatFallbackTeamId: s.chatFallbackTeamId,
+    chatManualTeamIds: s.chatManualTeamIds,
+  });
+  const [form, setForm] = useState<Workflow>(() => pick(settings));
+  useEffect(() => setForm(pick(settings)), [settings]);
+  const changed = JSON.stringify(form) !== JSON.stringify(pick(settings));
+  const teamOptions = (teams.data ?? []).map((tm) => ({ value: tm.id, label: localName(tm.name, i18n.language) }));
+  const num = (key: 'autoCloseDays' | 'chatAcceptSeconds' | 'chatAbandonSeconds' | 'chatOverflowMinutes', min: number, max: number) => ({
+    min,
+    max,
+    value: form[key],
+    disabled: !canEdit,
+    allowDecimal: false,
+    clampBehavior: 'strict' as const,
+    onChange: (v: string | number) => setForm((f) => ({ ...f, [key]: typeof v === 'number' ? v : Number(v) || min })),
+    'data-testid': `settings-${key}`,
+  });
+  return (
+    <Card withBorder radius="md" p="lg">
+      <Title order={4} mb="md">
+        {t('admin.settings.workflow')}
+      </Title>
+      <Stack>
+        <SimpleGrid cols={{ base: 1, sm: 2 }}>
+          <NumberInput label={t('admin.settings.autoCloseDays')} description={t('admin.settings.autoCloseDaysHint')} {...num('autoCloseDays', 1, 90)} />
+          <NumberInput label={t('admin.settings.chatAcceptSeconds')} description={t('admin.settings.chatAcceptSecondsHint')} {...num('chatAcceptSeconds', 10, 600)} />
+          <NumberInput label={t('admin.settings.chatAbandonSeconds')} description={t('admin.settings.chatAbandonSecondsHint')} {...num('chatAbandonSeconds', 30, 3600)} />
+          <NumberInput label={t('admin.settings.chatOverflowMinutes')} description={t('admin.settings.chatOverflowMinutesHint')} {...num('chatOverflowMinutes', 1, 240)} />
+          <Select
+            label={t('admin.settings.chatFallbackTeam')}
+            description={t('admin.settings.chatFallbackTeamHint')}
+            data={teamOptions}
+            value={form.chatFallbackTeamId}
+            onChange={(v) => setForm((f) => ({ ...f, chatFallbackTeamId: v }))}
+            clearable
+            disabled={!canEdit}
+            data-testid="settings-chatFallbackTeamId"
+          />
+          <MultiSelect
+            label={t('admin.settings.chatManualTeams')}
+            description={t('admin.settings.chatManualTeamsHint')}
+            data={teamOptions}
+            value={form.chatManualTeamIds}
+            onChange={(v) => setForm((f) => ({ ...f, chatManualTeamIds: v }))}
+            disabled={!canEdit}
+            data-testid="settings-chatManualTeamIds"
+          />
+        </SimpleGrid>
+        {canEdit && (
+          <Group justify="flex-end">
+            <Button variant="default" disabled={!changed} onClick={() => setForm(pick(settings))}>
+              {t('app.cancel')}
+            </Button>
+            <Button disabled={!changed} loading={saving} onClick={() => onSave(form)} data-testid="settings-save">
+              {t('app.save')}
+            </Button>
+          </Group>
+        )}
+      </Stack>
     </Card>
   );
 }
