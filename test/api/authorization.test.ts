@@ -81,7 +81,6 @@ const ADMIN_ONLY = new Set([
   'GET /tokens',
   'POST /tokens',
   'DELETE /tokens/{id}',
-  'GET /settings',
   'PATCH /settings',
   'GET /events',
   'GET /outbox',
@@ -89,6 +88,9 @@ const ADMIN_ONLY = new Set([
   'PATCH /sla-policies/{id}',
   'DELETE /sla-policies/{id}',
 ]);
+
+/** Supervisors may read, not change (the admin area shows them read-only); agents get 403. */
+const SUPERVISOR_READ = new Set(['GET /settings']);
 
 /** Staff-only areas: a customer gets 403 on every route in them. */
 const STAFF_PREFIXES = ['/agents', '/teams', '/skills', '/inboxes', '/tokens', '/settings', '/events', '/outbox', '/notifications', '/sla-policies', '/canned-replies', '/macros', '/views', '/help/admin'];
@@ -254,6 +256,15 @@ describe.each(DB_KINDS)('API authorization on %s', (kind) => {
     expect(await rowCounts(t)).toEqual(before);
     const team = await admin.request('GET', `${API}/teams/${ids['/teams/']}`);
     expect(team.json().description).toBe('');
+  });
+
+  it('lets supervisors read the desk settings but not agents', async () => {
+    for (const r of pick(SUPERVISOR_READ)) {
+      expectError(await send(agent, r, realUrl(r)), 403, 'forbidden');
+      expectError(await send({ token: agentToken }, r, realUrl(r)), 403, 'forbidden');
+      const res = await send(supervisor, r, realUrl(r));
+      expect(res.statusCode, `${r.key}: ${res.body}`).toBe(200);
+    }
   });
 
   it('refuses every staff route to a customer session', async () => {

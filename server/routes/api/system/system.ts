@@ -2,7 +2,7 @@ import { desc, lt } from 'drizzle-orm';
 import { z } from 'zod';
 import { EventOut, Page, SettingsOut, SettingsUpdate } from '../../../../common/schemas.ts';
 import { outboxEmails } from '../../../db/schema.ts';
-import { requireAdmin } from '../../../domain/auth/policy.ts';
+import { requireAdmin, requireSupervisor } from '../../../domain/auth/policy.ts';
 import { auditReader } from '../../../domain/system/auditReader.ts';
 import { settingsReader, settingsUpdater } from '../../../domain/system/settings.ts';
 import type { Ctx } from '../../../domain/context.ts';
@@ -35,9 +35,10 @@ async function outboxReader(ctx: Ctx, query: { limit: number; before?: string })
 }
 
 export async function systemRoutes(app: Api, { services }: RouteOptions) {
-  app.get('/settings', { schema: { tags: ['settings'], summary: 'Desk settings (admin)', response: { 200: SettingsOut, ...errors(401, 403) } } }, async (req) =>
+  app.get('/settings', { schema: { tags: ['settings'], summary: 'Desk settings (admins; supervisors read only)', response: { 200: SettingsOut, ...errors(401, 403) } } }, async (req) =>
     run(services, req, async (ctx) => {
-      requireAdmin(ctx.actor);
+      // Supervisors see the admin area read-only; nothing in the settings is secret.
+      requireSupervisor(ctx.actor);
       return settingsReader(ctx.db);
     }),
   );
