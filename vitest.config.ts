@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['server/**/*.test.ts', 'test/**/*.test.ts', 'common/**/*.test.ts'],
+    include: ['server/**/*.test.ts', 'test/**/*.test.ts', 'common/**/*.test.ts', 'web/**/*.test.ts'],
     // Database tests share a PostgreSQL server and the machine has two cores.
     maxWorkers: 2,
     testTimeout: 60_000,

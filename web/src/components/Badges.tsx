@@ -50,11 +50,13 @@ export function SlaBadge({ conversation, size = 'sm' }: { conversation: Paramete
   const now = useNow();
   const due = nearestDue(conversation, now);
   if (!due) return null;
-  const label = due.state === 'overdue' ? t('sla.overdue', { time: shortDuration(due.diff) }) : t('sla.dueIn', { time: shortDuration(due.diff) });
+  const label =
+    due.state === 'paused' ? t('sla.paused') : due.state === 'overdue' ? t('sla.overdue', { time: shortDuration(due.diff) }) : t('sla.dueIn', { time: shortDuration(due.diff) });
   const color = due.state === 'overdue' ? 'red' : due.state === 'soon' ? 'orange' : 'gray';
+  const tip = due.state === 'paused' ? t('sla.pausedHint') : `${t('sla.nearest')}: ${absoluteTime(new Date(due.at).toISOString(), i18n.language)}`;
   return (
-    <Tooltip label={`${t('sla.nearest')}: ${absoluteTime(new Date(due.at).toISOString(), i18n.language)}`} openDelay={300}>
-      <Badge size={size} color={color} variant={due.state === 'ok' ? 'default' : due.state === 'overdue' ? 'filled' : 'light'} radius="sm" tt="none" data-testid="sla-badge" data-state={due.state} style={{ flexShrink: 0, overflow: 'visible' }}>
+    <Tooltip label={tip} openDelay={300} multiline maw={300}>
+      <Badge size={size} color={color} variant={due.state === 'ok' || due.state === 'paused' ? 'default' : due.state === 'overdue' ? 'filled' : 'light'} radius="sm" tt="none" data-testid="sla-badge" data-state={due.state} style={{ flexShrink: 0, overflow: 'visible' }}>
         {label}
       </Badge>
     </Tooltip>

@@ -550,6 +550,8 @@ const en = {
     dueIn: 'due in {{time}}',
     overdue: 'overdue {{time}}',
     nearest: 'Next SLA deadline',
+    paused: 'SLA paused',
+    pausedHint: 'The resolution clock is stopped while the ticket waits on the customer or is on hold; it resumes when the ticket is open again.',
   },
   portal: {
     footer: 'Switchboard Support · 客服中心 — we will never ask for your password, 2FA codes or seed phrase.',

@@ -552,6 +552,8 @@ const zhCN: Resources = {
     dueIn: '{{time}}后到期',
     overdue: '已超时 {{time}}',
     nearest: '最近的 SLA 截止时间',
+    paused: 'SLA 已暂停',
+    pausedHint: '工单等待客户回复或挂起期间，解决时限暂停计时；工单重新打开后继续。',
   },
   portal: {
     footer: 'Switchboard Support · 客服中心 —— 我们绝不会索要您的密码、两步验证码或助记词。',

@@ -2,16 +2,24 @@ import type { ConversationOut } from '../../../common/schemas.ts';
 
 const HOUR = 3600_000;
 
-export type SlaState = 'ok' | 'soon' | 'overdue';
+export type SlaState = 'ok' | 'soon' | 'overdue' | 'paused';
 
-/** The nearest SLA due time still in force, and how it stands now. */
+/**
+ * The nearest SLA due time still in force, and how it stands now. While the ticket waits on the
+ * customer or is on hold the server stops the resolution clock (and moves its due time when the
+ * clock starts again), so that deadline is shown as paused rather than counting down.
+ */
 export function nearestDue(c: Pick<ConversationOut, 'status' | 'firstResponseAt' | 'firstResponseDueAt' | 'nextResponseDueAt' | 'resolutionDueAt'>, now: number) {
   if (c.status === 'solved' || c.status === 'closed') return null;
-  const candidates = [c.firstResponseAt ? null : c.firstResponseDueAt, c.nextResponseDueAt, c.resolutionDueAt]
+  const paused = c.status === 'pending' || c.status === 'on_hold';
+  const candidates = [c.firstResponseAt ? null : c.firstResponseDueAt, c.nextResponseDueAt, paused ? null : c.resolutionDueAt]
     .filter((v): v is string => Boolean(v))
     .map((v) => Date.parse(v))
     .filter((v) => !Number.isNaN(v));
-  if (candidates.length === 0) return null;
+  if (candidates.length === 0) {
+    const resolution = paused && c.resolutionDueAt ? Date.parse(c.resolutionDueAt) : NaN;
+    return Number.isNaN(resolution) ? null : { at: resolution, diff: resolution - now, state: 'paused' as SlaState };
+  }
   const at = Math.min(...candidates);
   const diff = at - now;
   const state: SlaState = diff < 0 ? 'overdue' : diff < HOUR ? 'soon' : 'ok';
