@@ -251,3 +251,15 @@ export function useReadSender(socket: Socket | null, joined: boolean, conversati
     [socket, joined, conversationId],
   );
 }
+
+/** Counts what the page shows as read while the tab is visible, and again when it becomes visible. */
+export function useMarkReadWhenVisible(highestSeq: number, markRead: (seq: number) => void) {
+  useEffect(() => {
+    const mark = () => {
+      if (document.visibilityState === 'visible' && highestSeq > 0) markRead(highestSeq);
+    };
+    mark();
+    document.addEventListener('visibilitychange', mark);
+    return () => document.removeEventListener('visibilitychange', mark);
+  }, [highestSeq, markRead]);
+}

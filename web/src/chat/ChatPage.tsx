@@ -34,8 +34,10 @@ import { useCategories, useMe } from '../queries.ts';
 import { IconAlert, IconCheck, IconPaperclip, IconSend } from '../components/icons.tsx';
 import { ACCEPT_FILES, MAX_FILE_BYTES, fileSize } from '../portal/labels.tsx';
 import { describeUploadError } from '../portal/NewTicketPage.tsx';
+import { FileChips, addFiles } from '../portal/FilePicker.tsx';
 import { useEmbed } from './ChatFrame.tsx';
 import { useChatMessages } from './useChatMessages.ts';
+import { useMarkReadWhenVisible } from '../realtime.ts';
 
 const STORAGE_KEY = 'sb_chat';
 const QUEUE_POLL_MS = 30_000;
@@ -363,14 +365,7 @@ function LiveChat({ conversation, onReset }: { conversation: ConversationOut; on
   const highestSeq = messages.length ? messages[messages.length - 1]!.seq : 0;
 
   // Read receipts: what is on screen counts as seen while the page is visible.
-  useEffect(() => {
-    const mark = () => {
-      if (document.visibilityState === 'visible' && highestSeq > 0) markRead(highestSeq);
-    };
-    mark();
-    document.addEventListener('visibilitychange', mark);
-    return () => document.removeEventListener('visibilitychange', mark);
-  }, [highestSeq, markRead]);
+  useMarkReadWhenVisible(highestSeq, markRead);
 
   const toTicket = useMutation({
     mutationFn: () => api.post<ConversationOut>(`/chats/${conversation.id}/ticket`),
@@ -613,35 +608,15 @@ function Composer({ conversationId, onSent, onTyping }: { conversationId: string
   };
   const pick = (list: FileList | null) => {
     if (!list) return;
-    const picked = Array.from(list);
-    const tooLarge = picked.filter((f) => f.size > MAX_FILE_BYTES);
-    setError(tooLarge.length ? t('portal.files.tooLarge', { names: tooLarge.map((f) => f.name).join(', '), size: fileSize(MAX_FILE_BYTES) }) : null);
-    setFiles((old) => [...old, ...picked.filter((f) => f.size <= MAX_FILE_BYTES)].slice(0, 10));
+    const added = addFiles(files, list);
+    setError(added.tooLarge.length ? t('portal.files.tooLarge', { names: added.tooLarge.map((f) => f.name).join(', '), size: fileSize(MAX_FILE_BYTES) }) : null);
+    setFiles(added.files);
     if (fileInput.current) fileInput.current.value = '';
   };
 
   return (
     <Stack gap={6}>
-      {files.length > 0 && (
-        <Group gap={6} data-testid="chat-files">
-          {files.map((f, i) => (
-            <Badge
-              key={`${f.name}-${i}`}
-              variant="light"
-              color="gray"
-              leftSection={<IconPaperclip size={10} />}
-              rightSection={
-                <ActionIcon size="xs" variant="transparent" color="gray" aria-label={t('portal.files.remove', { name: f.name })} onClick={() => setFiles(files.filter((_, j) => j !== i))}>
-                  ×
-                </ActionIcon>
-              }
-              style={{ textTransform: 'none' }}
-            >
-              {f.name}
-            </Badge>
-          ))}
-        </Group>
-      )}
+      <FileChips files={files} onRemove={(i) => setFiles(files.filter((_, j) => j !== i))} data-testid="chat-files" />
       {error && (
         <Text size="xs" c="red" role="alert" data-testid="chat-send-error">
           {error}

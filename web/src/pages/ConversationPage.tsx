@@ -10,7 +10,7 @@ import { byId, useAgents, useCategories, useConversationQueries, useMe, useTeams
 import { ChannelLabel, PriorityBadge, RelativeTime, SlaBadge, StatusBadge } from '../components/Badges.tsx';
 import { ConversationActions, PresenceLine } from '../components/conversation/Actions.tsx';
 import { LiveChatBar } from '../components/conversation/LiveChatBar.tsx';
-import { useConversationRoom } from '../realtime.ts';
+import { useConversationRoom, useMarkReadWhenVisible } from '../realtime.ts';
 import { Composer } from '../components/conversation/Composer.tsx';
 import { Sidebar } from '../components/conversation/Sidebar.tsx';
 import { Timeline, mergeTimeline } from '../components/conversation/Timeline.tsx';
@@ -41,15 +41,7 @@ export function ConversationPage() {
   // Read receipts: what this page shows counts as seen while the tab is visible (and again when it comes back).
   const highestSeq = useMemo(() => Math.max(0, ...(messages.data?.items ?? []).map((m) => m.seq)), [messages.data]);
   const lastReplySeq = useMemo(() => Math.max(0, ...(messages.data?.items ?? []).filter((m) => m.direction === 'out' && m.visibility === 'public').map((m) => m.seq)), [messages.data]);
-  const { markRead } = room;
-  useEffect(() => {
-    const mark = () => {
-      if (document.visibilityState === 'visible' && highestSeq > 0) markRead(highestSeq);
-    };
-    mark();
-    document.addEventListener('visibilitychange', mark);
-    return () => document.removeEventListener('visibilitychange', mark);
-  }, [highestSeq, markRead]);
+  useMarkReadWhenVisible(highestSeq, room.markRead);
 
   const update = useMutation({
     mutationFn: (patch: ConversationUpdate) => api.patch<ConversationOut>(`/conversations/${id}`, patch),

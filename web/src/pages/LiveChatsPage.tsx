@@ -121,16 +121,7 @@ export function LiveChatsPage() {
                     <Stack gap={2} style={{ minWidth: 0 }}>
                       <Group gap={6}>
                         <Text fw={600}>{w.contactName || t('live.visitor')}</Text>
-                        {w.urgent && (
-                          <Badge color="red" size="xs">
-                            {t('live.urgent')}
-                          </Badge>
-                        )}
-                        {w.vipTier > 0 && (
-                          <Badge color="yellow" size="xs">
-                            VIP {w.vipTier}
-                          </Badge>
-                        )}
+                        <ChatFlags chat={w} />
                       </Group>
                       <Text size="sm" lineClamp={2} className="sb-body">
                         {w.subject}
@@ -199,16 +190,7 @@ export function LiveChatsPage() {
                     <Table.Td>
                       <Group gap={4} wrap="nowrap">
                         <Text size="sm">{w.contactName || t('live.visitor')}</Text>
-                        {w.urgent && (
-                          <Badge color="red" size="xs">
-                            {t('live.urgent')}
-                          </Badge>
-                        )}
-                        {w.vipTier > 0 && (
-                          <Badge color="yellow" size="xs">
-                            VIP {w.vipTier}
-                          </Badge>
-                        )}
+                        <ChatFlags chat={w} />
                       </Group>
                       <Text size="xs" c="dimmed" lineClamp={1} maw={320}>
                         {w.subject}
@@ -297,6 +279,25 @@ export function LiveChatsPage() {
         )}
       </SimpleGrid>
     </Stack>
+  );
+}
+
+/** Why a chat jumps the queue: an urgent category (funds or account at risk) or a VIP tier. */
+function ChatFlags({ chat }: { chat: Pick<Waiting, 'urgent' | 'vipTier'> }) {
+  const { t } = useTranslation();
+  return (
+    <>
+      {chat.urgent && (
+        <Badge color="red" size="xs">
+          {t('live.urgent')}
+        </Badge>
+      )}
+      {chat.vipTier > 0 && (
+        <Badge color="yellow" size="xs">
+          VIP {chat.vipTier}
+        </Badge>
+      )}
+    </>
   );
 }
 

@@ -1,5 +1,5 @@
 import { useRef } from 'react';
-import { ActionIcon, Button, Group, Stack, Text } from '@mantine/core';
+import { ActionIcon, Badge, Button, Group, Stack, Text, type GroupProps } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { IconPaperclip } from '../components/icons.tsx';
 import { ACCEPT_FILES, MAX_FILE_BYTES, fileSize } from './labels.tsx';
@@ -14,6 +14,38 @@ interface Props {
   max?: number;
 }
 
+/** Adds picked files to a draft's list: over-size ones are refused (named in `tooLarge`), at most `max` kept. */
+export function addFiles(current: File[], picked: FileList | File[], max = 10): { files: File[]; tooLarge: File[] } {
+  const list = Array.from(picked);
+  return { files: [...current, ...list.filter((f) => f.size <= MAX_FILE_BYTES)].slice(0, max), tooLarge: list.filter((f) => f.size > MAX_FILE_BYTES) };
+}
+
+/** A composer's attached files as small chips, each with a remove button. */
+export function FileChips({ files, onRemove, withSize = false, ...group }: { files: File[]; onRemove: (index: number) => void; withSize?: boolean } & GroupProps & { 'data-testid'?: string }) {
+  const { t } = useTranslation();
+  if (files.length === 0) return null;
+  return (
+    <Group gap={6} {...group}>
+      {files.map((f, i) => (
+        <Badge
+          key={`${f.name}-${i}`}
+          variant="light"
+          color="gray"
+          leftSection={<IconPaperclip size={10} />}
+          rightSection={
+            <ActionIcon size="xs" variant="transparent" color="gray" aria-label={t('portal.files.remove', { name: f.name })} onClick={() => onRemove(i)}>
+              ×
+            </ActionIcon>
+          }
+          style={{ textTransform: 'none' }}
+        >
+          {withSize ? `${f.name} (${fileSize(f.size)})` : f.name}
+        </Badge>
+      ))}
+    </Group>
+  );
+}
+
 /** Screenshots and PDFs: pick several, see names and sizes, drop one; anything over 20 MB is refused here. */
 export function FilePicker({ files, onChange, onReject, disabled, testId, max = 10 }: Props) {
   const { t } = useTranslation();
@@ -21,10 +53,8 @@ export function FilePicker({ files, onChange, onReject, disabled, testId, max = 
 
   function add(list: FileList | null) {
     if (!list) return;
-    const picked = Array.from(list);
-    const tooLarge = picked.filter((f) => f.size > MAX_FILE_BYTES);
-    const ok = picked.filter((f) => f.size <= MAX_FILE_BYTES);
-    const next = [...files, ...ok].slice(0, max);
+    const { files: next, tooLarge } = addFiles(files, list, max);
+    const ok = Array.from(list).filter((f) => f.size <= MAX_FILE_BYTES);
     const messages: string[] = [];
     if (tooLarge.length > 0) messages.push(t('portal.files.tooLarge', { names: tooLarge.map((f) => f.name).join(', '), size: fileSize(MAX_FILE_BYTES) }));
     if (files.length + ok.length > max) messages.push(t('portal.files.tooMany', { max }));

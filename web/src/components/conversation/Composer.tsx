@@ -1,5 +1,5 @@
 import { useRef, useState } from 'react';
-import { ActionIcon, Badge, Box, Button, Group, Paper, Select, Stack, Tabs, Text, Textarea, Tooltip, UnstyledButton } from '@mantine/core';
+import { ActionIcon, Box, Button, Group, Paper, Select, Stack, Tabs, Text, Textarea, Tooltip, UnstyledButton } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
@@ -8,6 +8,7 @@ import { api, ApiError } from '../../api.ts';
 import { randomId } from '../../lib/format.ts';
 import type { CannedReply, Items } from '../../lib/types.ts';
 import { ACCEPT_FILES, MAX_FILE_BYTES, fileSize } from '../../portal/labels.tsx';
+import { FileChips, addFiles } from '../../portal/FilePicker.tsx';
 import { useCannedReplies } from '../../queries.ts';
 import { IconMessages, IconNote, IconPaperclip, IconSend } from '../icons.tsx';
 
@@ -83,10 +84,9 @@ export function Composer({ conversationId, onTyping, chat = false }: { conversat
 
   function pick(list: FileList | null) {
     if (!list) return;
-    const picked = Array.from(list);
-    const tooLarge = picked.filter((f) => f.size > MAX_FILE_BYTES);
-    if (tooLarge.length) notifications.show({ color: 'orange', message: t('portal.files.tooLarge', { names: tooLarge.map((f) => f.name).join(', '), size: fileSize(MAX_FILE_BYTES) }) });
-    setFiles((old) => [...old, ...picked.filter((f) => f.size <= MAX_FILE_BYTES)].slice(0, 10));
+    const added = addFiles(files, list);
+    if (added.tooLarge.length) notifications.show({ color: 'orange', message: t('portal.files.tooLarge', { names: added.tooLarge.map((f) => f.name).join(', '), size: fileSize(MAX_FILE_BYTES) }) });
+    setFiles(added.files);
     uploaded.current = null;
     if (fileInput.current) fileInput.current.value = '';
   }
@@ -205,35 +205,17 @@ export function Composer({ conversationId, onTyping, chat = false }: { conversat
         data-mode={mode}
         styles={{ root: { background: isNote ? 'var(--mantine-color-yellow-0)' : undefined } }}
       />
-      {files.length > 0 && (
-        <Group gap={6} px="md" pb={6} data-testid="composer-files">
-          {files.map((f, i) => (
-            <Badge
-              key={`${f.name}-${i}`}
-              variant="light"
-              color="gray"
-              leftSection={<IconPaperclip size={10} />}
-              rightSection={
-                <ActionIcon
-                  size="xs"
-                  variant="transparent"
-                  color="gray"
-                  aria-label={t('portal.files.remove', { name: f.name })}
-                  onClick={() => {
-                    setFiles(files.filter((_, j) => j !== i));
-                    uploaded.current = null;
-                  }}
-                >
-                  ×
-                </ActionIcon>
-              }
-              style={{ textTransform: 'none' }}
-            >
-              {f.name} ({fileSize(f.size)})
-            </Badge>
-          ))}
-        </Group>
-      )}
+      <FileChips
+        files={files}
+        withSize
+        onRemove={(i) => {
+          setFiles(files.filter((_, j) => j !== i));
+          uploaded.current = null;
+        }}
+        px="md"
+        pb={6}
+        data-testid="composer-files"
+      />
       <Group justify="space-between" px="md" py="xs" style={{ borderTop: '1px solid var(--mantine-color-gray-2)', background: isNote ? 'var(--mantine-color-yellow-0)' : 'var(--mantine-color-gray-0)' }}>
         <Group gap="sm" wrap="nowrap" style={{ minWidth: 0 }}>
           <input ref={fileInput} type="file" multiple hidden accept={ACCEPT_FILES} onChange={(e) => pick(e.currentTarget.files)} data-testid="composer-file-input" />
