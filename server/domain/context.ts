@@ -1,6 +1,7 @@
 import type PgBoss from 'pg-boss';
 import type { AgentRole, ActorType, TokenRole } from '../../common/enums.ts';
 import type { Database, Db } from '../db/client.ts';
+import { RawSql } from '../db/raw.ts';
 import { events } from '../db/schema.ts';
 import type { Env } from '../env.ts';
 import { DURABLE_EVENTS, QUEUES, txExecutor } from '../jobs/boss.ts';
@@ -37,6 +38,8 @@ export interface Ctx {
   emitted: DomainEvent[];
   /** Jobs enqueued in this transaction, inserted together just before it commits. */
   jobs: PgBoss.JobInsert[];
+  /** False when db is not a transaction: a read, or a write that is one statement (see single). */
+  inTransaction: boolean;
 }
 
 /** Runs fn in one transaction; its events reach the bus only after commit. */
@@ -44,7 +47,7 @@ export async function transact<T>(services: Services, actor: Actor, fn: (ctx: Ct
   const emitted: DomainEvent[] = [];
   const result = await services.database.db.transaction(async (tx) => {
     const jobs: PgBoss.JobInsert[] = [];
-    const value = await fn({ services, db: tx as unknown as Db, actor, ip, emitted, jobs });
+    const value = await fn({ services, db: tx as unknown as Db, actor, ip, emitted, jobs, inTransaction: true });
     // One statement for all of the transaction's jobs; they exist only if it commits.
     if (jobs.length && services.boss) await services.boss.insert(jobs, { db: txExecutor(tx as unknown as Db) });
     return value;
@@ -57,8 +60,24 @@ export async function transact<T>(services: Services, actor: Actor, fn: (ctx: Ct
 export async function read<T>(services: Services, actor: Actor, fn: (ctx: Ctx) => Promise<T>, ip?: string): Promise<T> {
   const emitted: DomainEvent[] = [];
   const jobs: PgBoss.JobInsert[] = [];
-  const result = await fn({ services, db: services.database.db, actor, ip, emitted, jobs });
+  const result = await fn({ services, db: services.database.db, actor, ip, emitted, jobs, inTransaction: false });
   if (emitted.length || jobs.length) throw new Error('a read recorded events or jobs: use transact');
+  return result;
+}
+
+/**
+ * Runs a domain function that makes its whole change in ONE statement (its events and jobs
+ * included), which PostgreSQL makes atomic on its own: no BEGIN and COMMIT, two round trips fewer.
+ * The function sees inTransaction false; whenever it would need more than one statement it must
+ * open a transaction itself (transact). Events reach the bus after the statement, as after a commit.
+ */
+export async function single<T>(services: Services, actor: Actor, fn: (ctx: Ctx) => Promise<T>, ip?: string): Promise<T> {
+  const emitted: DomainEvent[] = [];
+  const jobs: PgBoss.JobInsert[] = [];
+  const result = await fn({ services, db: services.database.db, actor, ip, emitted, jobs, inTransaction: false });
+  // A job left here could no longer be made atomic with the change: the function broke its promise.
+  if (jobs.length) throw new Error('a single-statement write enqueued jobs outside its statement: use transact');
+  for (const event of emitted) await services.bus.publish(event).catch(() => {});
   return result;
 }
 
@@ -86,16 +105,25 @@ export async function recordEvent(ctx: Ctx, input: EventInput): Promise<DomainEv
       ip: ctx.ip ?? null,
     })
     .returning();
+  return eventRecorded(ctx, row!);
+}
+
+/**
+ * What follows writing an event row, for rows written by recordEvent or by a domain function's
+ * own SQL (which writes its events in the same statement as the change): the event is published
+ * after commit, and one with durable side effects gets its job in the same transaction.
+ */
+export async function eventRecorded(ctx: Ctx, row: typeof events.$inferSelect): Promise<DomainEvent> {
   const event: DomainEvent = {
-    id: row!.id,
-    type: row!.type,
-    actorType: row!.actorType,
-    actorId: row!.actorId,
-    subjectType: row!.subjectType,
-    subjectId: row!.subjectId,
-    conversationId: row!.conversationId,
-    data: row!.data,
-    createdAt: row!.createdAt.toISOString(),
+    id: row.id,
+    type: row.type,
+    actorType: row.actorType,
+    actorId: row.actorId,
+    subjectType: row.subjectType,
+    subjectId: row.subjectId,
+    conversationId: row.conversationId,
+    data: row.data,
+    createdAt: row.createdAt.toISOString(),
   };
   ctx.emitted.push(event);
   if (DURABLE_EVENTS[event.type]?.(event)) await enqueue(ctx, QUEUES.events, { eventId: event.id });
@@ -104,7 +132,41 @@ export async function recordEvent(ctx: Ctx, input: EventInput): Promise<DomainEv
 
 /** Enqueues a durable job inside the transaction: it exists only if the transaction commits. */
 export async function enqueue(ctx: Ctx, queue: string, data: object, options: { startAfter?: Date } = {}): Promise<void> {
-  ctx.jobs.push({ name: queue, data, retryLimit: 8, retryBackoff: true, ...(options.startAfter ? { startAfter: options.startAfter.toISOString() } : {}) });
+  ctx.jobs.push(job(queue, data, options));
+}
+
+/** A durable job as every enqueue makes it: retried with backoff. */
+export const job = (queue: string, data: object, options: { startAfter?: Date } = {}): PgBoss.JobInsert => ({
+  name: queue,
+  data,
+  retryLimit: 8,
+  retryBackoff: true,
+  ...(options.startAfter ? { startAfter: options.startAfter.toISOString() } : {}),
+});
+
+/**
+ * pg-boss's own INSERT for these jobs, as a statement to put in a CTE, so a single-statement write
+ * carries its jobs (pg-boss hands it over through its public `db` executor option). Null when
+ * there is nothing to insert, or no queue (unit tests without jobs, as in transact).
+ */
+export async function jobsStatement(services: Services, jobs: PgBoss.JobInsert[]): Promise<RawSql | null> {
+  if (!jobs.length || !services.boss) return null;
+  let captured: { text: string; values: unknown[] } | null = null;
+  await services.boss.insert(jobs, { db: { executeSql: async (text: string, values: unknown[] = []) => ((captured = { text, values }), { rows: [] }) } });
+  if (!captured) throw new Error('pg-boss did not hand over its insert');
+  const { text, values } = captured as { text: string; values: unknown[] };
+  const parts = text.split(/\$(\d+)/);
+  return new RawSql(
+    parts.filter((_, i) => i % 2 === 0),
+    parts.filter((_, i) => i % 2 === 1).map((n) => bossParam(values[Number(n) - 1])),
+  );
+}
+
+/** pg-boss relies on node-postgres conventions: undefined is NULL and objects travel as JSON (as txExecutor does). */
+function bossParam(value: unknown): unknown {
+  if (value === undefined) return null;
+  if (value !== null && typeof value === 'object' && !(value instanceof Date) && !Buffer.isBuffer(value)) return JSON.stringify(value);
+  return value;
 }
 
 /** Changed fields only, as { before, after }, for event data. */

@@ -3,7 +3,7 @@ import type { Priority } from '../../../common/enums.ts';
 import { conversations, slaPolicies, teams } from '../../db/schema.ts';
 import { QUEUES } from '../../jobs/boss.ts';
 import { cached } from '../cache.ts';
-import { type Ctx, enqueue } from '../context.ts';
+import { type Ctx, job } from '../context.ts';
 import { addBusinessMinutes, businessMinutesBetween } from './businessTime.ts';
 
 export type SlaKind = 'first_response' | 'next_response' | 'resolution';
@@ -28,20 +28,21 @@ async function teamCalendar(ctx: Ctx, teamId: string) {
   return calendars.get(teamId) ?? null;
 }
 
+/** The clock fields a plan writes, and the durable checks it needs once they are written. */
+export interface SlaPlan {
+  /** Fields to write on the conversation (nothing when no clock moved). */
+  set: Partial<typeof conversations.$inferInsert>;
+  /** One check per due time that changed and is set. */
+  checks: { kind: SlaKind; at: Date }[];
+}
+
 /**
- * Sets a conversation's SLA due times from its policy and the owning team's business hours,
- * and schedules a durable check at each new due time. Solved and closed conversations have
- * no running clocks; a conversation waiting on the customer has no next-response clock.
+ * Works out a conversation's SLA due times from its policy and the owning team's business hours
+ * (both cached, so this reads nothing from the database once warm). Solved and closed
+ * conversations have no running clocks; a conversation waiting on the customer has no
+ * next-response clock. `c` is the row as it will be once the caller's changes are written.
  */
-export async function slaScheduler(
-  ctx: Ctx,
-  conversationId: string,
-  trigger: SlaTrigger,
-  /** The caller's locked row and the changes it is about to write: one UPDATE carries both. */
-  known?: { row: typeof conversations.$inferSelect; pending: Partial<typeof conversations.$inferInsert> },
-): Promise<void> {
-  const c = known ? ({ ...known.row, ...known.pending } as typeof conversations.$inferSelect) : (await ctx.db.select().from(conversations).where(eq(conversations.id, conversationId)))[0];
-  if (!c) return;
+export async function slaPlanner(ctx: Ctx, c: typeof conversations.$inferSelect, trigger: SlaTrigger): Promise<SlaPlan> {
   const now = ctx.services.clock();
   const due: Record<SlaKind, Date | null> = { first_response: null, next_response: null, resolution: null };
   let policyId: string | null = null;
@@ -75,19 +76,33 @@ export async function slaScheduler(
 
   const current = { first_response: c.firstResponseDueAt, next_response: c.nextResponseDueAt, resolution: c.resolutionDueAt };
   const changed = (Object.keys(due) as SlaKind[]).filter((k) => (due[k]?.getTime() ?? null) !== (current[k]?.getTime() ?? null));
-  const pending: Partial<typeof conversations.$inferInsert> = { ...(known?.pending ?? {}) };
-  if ((pausedAt?.getTime() ?? null) !== (c.slaPausedAt?.getTime() ?? null) || pausedSeconds !== c.slaPausedSeconds) Object.assign(pending, { slaPausedAt: pausedAt, slaPausedSeconds: pausedSeconds });
-  if (!changed.length && policyId === c.slaPolicyId) {
-    if (Object.keys(pending).length) await ctx.db.update(conversations).set(pending).where(eq(conversations.id, conversationId));
-    return;
-  }
-  await ctx.db
-    .update(conversations)
-    .set({ ...pending, firstResponseDueAt: due.first_response, nextResponseDueAt: due.next_response, resolutionDueAt: due.resolution, slaPolicyId: policyId })
-    .where(eq(conversations.id, conversationId));
-  for (const kind of changed) {
-    const at = due[kind];
-    // A job per due time; a later change makes an earlier job find a different due time and do nothing.
-    if (at) await enqueue(ctx, QUEUES.slaCheck, { conversationId, kind, dueAt: at.toISOString() }, { startAfter: at });
-  }
+  const set: Partial<typeof conversations.$inferInsert> = {};
+  if ((pausedAt?.getTime() ?? null) !== (c.slaPausedAt?.getTime() ?? null) || pausedSeconds !== c.slaPausedSeconds) Object.assign(set, { slaPausedAt: pausedAt, slaPausedSeconds: pausedSeconds });
+  if (!changed.length && policyId === c.slaPolicyId) return { set, checks: [] };
+  Object.assign(set, { firstResponseDueAt: due.first_response, nextResponseDueAt: due.next_response, resolutionDueAt: due.resolution, slaPolicyId: policyId });
+  // A check per due time; a later change makes an earlier check find a different due time and do nothing.
+  return { set, checks: changed.flatMap((kind) => (due[kind] ? [{ kind, at: due[kind] }] : [])) };
+}
+
+/** A plan's durable checks, one job per due time, to enqueue with the change that set them. */
+export const slaCheckJobs = (conversationId: string, checks: SlaPlan['checks']) =>
+  checks.map(({ kind, at }) => job(QUEUES.slaCheck, { conversationId, kind, dueAt: at.toISOString() }, { startAfter: at }));
+
+/**
+ * Sets a conversation's SLA due times (see slaPlanner) and schedules a durable check at each new
+ * due time, writing the caller's pending changes in the same UPDATE.
+ */
+export async function slaScheduler(
+  ctx: Ctx,
+  conversationId: string,
+  trigger: SlaTrigger,
+  /** The caller's locked row and the changes it is about to write: one UPDATE carries both. */
+  known?: { row: typeof conversations.$inferSelect; pending: Partial<typeof conversations.$inferInsert> },
+): Promise<void> {
+  const c = known ? ({ ...known.row, ...known.pending } as typeof conversations.$inferSelect) : (await ctx.db.select().from(conversations).where(eq(conversations.id, conversationId)))[0];
+  if (!c) return;
+  const plan = await slaPlanner(ctx, c, trigger);
+  const set = { ...(known?.pending ?? {}), ...plan.set };
+  if (Object.keys(set).length) await ctx.db.update(conversations).set(set).where(eq(conversations.id, conversationId));
+  ctx.jobs.push(...slaCheckJobs(conversationId, plan.checks));
 }

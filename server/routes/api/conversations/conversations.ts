@@ -16,7 +16,7 @@ import { conversationUpdater } from '../../../domain/conversations/conversationU
 import { messageCreator } from '../../../domain/conversations/messageCreator.ts';
 import { conversationEventLister, messageLister } from '../../../domain/conversations/timelineReader.ts';
 import { presentConversation, presentEvent, presentMessage } from '../present.ts';
-import { type Api, type RouteOptions, IdParams, Items, errors, run } from '../run.ts';
+import { type Api, type RouteOptions, IdParams, Items, errors, run, runSingle } from '../run.ts';
 
 const tags = ['conversations'];
 
@@ -42,7 +42,7 @@ export async function conversationRoutes(app: Api, { services }: RouteOptions) {
       },
     },
     async (req, reply) => {
-      const result = await run(services, req, (ctx) => conversationCreator(ctx, req.body));
+      const result = await runSingle(services, req, (ctx) => conversationCreator(ctx, req.body));
       return reply.code(result.created ? 201 : 200).send(presentConversation(result.conversation));
     },
   );
