@@ -1,18 +1,24 @@
 import { and, asc, eq, gt, inArray } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { agents, apiTokens, attachments, contacts, events, messages } from '../../db/schema.ts';
+import { q, rawRows } from '../../db/raw.ts';
+import { attachments, events, messages } from '../../db/schema.ts';
 import { isStaff } from '../auth/policy.ts';
 import type { Ctx } from '../context.ts';
 import { conversationGetter } from './conversationReader.ts';
 
-/** Names for author / actor ids, in one query per kind. */
+/** Names for author / actor ids (agents, contacts, API tokens), in one query. */
 export async function actorNames(db: Db, refs: { type: string; id: string | null }[]): Promise<Map<string, string>> {
   const ids = (type: string) => [...new Set(refs.filter((r) => r.type === type && r.id).map((r) => r.id!))];
   const names = new Map<string, string>();
   const [a, c, t] = [ids('agent'), ids('contact'), ids('token')];
-  if (a.length) for (const r of await db.select({ id: agents.id, name: agents.name }).from(agents).where(inArray(agents.id, a))) names.set(r.id, r.name);
-  if (c.length) for (const r of await db.select({ id: contacts.id, name: contacts.name, email: contacts.email }).from(contacts).where(inArray(contacts.id, c))) names.set(r.id, r.name || r.email || '');
-  if (t.length) for (const r of await db.select({ id: apiTokens.id, name: apiTokens.name }).from(apiTokens).where(inArray(apiTokens.id, t))) names.set(r.id, `API: ${r.name}`);
+  if (!a.length && !c.length && !t.length) return names;
+  const rows = await rawRows<{ id: string; name: string }>(
+    db,
+    q`select id, name from agents where id = any(${a}::uuid[])
+      union all select id, coalesce(nullif(name, ''), email, '') from contacts where id = any(${c}::uuid[])
+      union all select id, 'API: ' || name from api_tokens where id = any(${t}::uuid[])`,
+  );
+  for (const r of rows) names.set(r.id, r.name);
   return names;
 }
 

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ErrorBody } from '../../../common/schemas.ts';
@@ -22,6 +22,9 @@ export function runSingle<T>(services: Services, req: FastifyRequest, fn: (ctx: 
 export function runPublic<T>(services: Services, req: FastifyRequest, actor: Actor, fn: (ctx: Ctx) => Promise<T>): Promise<T> {
   return transact(services, actor, fn, req.ip);
 }
+
+/** Sends JSON that is already text (presented by the database): Fastify passes it through unserialised. */
+export const sendJsonText = (reply: FastifyReply, json: string) => reply.type('application/json; charset=utf-8').send(json);
 
 export type Api = FastifyInstance<any, any, any, any, ZodTypeProvider>;
 export type RouteOptions = { services: Services };

@@ -16,7 +16,7 @@ import { conversationUpdater } from '../../../domain/conversations/conversationU
 import { messageCreator } from '../../../domain/conversations/messageCreator.ts';
 import { conversationEventLister, messageLister } from '../../../domain/conversations/timelineReader.ts';
 import { presentConversation, presentEvent, presentMessage } from '../present.ts';
-import { type Api, type RouteOptions, IdParams, Items, errors, run, runSingle } from '../run.ts';
+import { type Api, type RouteOptions, IdParams, Items, errors, run, runSingle, sendJsonText } from '../run.ts';
 
 const tags = ['conversations'];
 
@@ -24,9 +24,10 @@ export async function conversationRoutes(app: Api, { services }: RouteOptions) {
   app.get(
     '/conversations',
     { schema: { tags, summary: 'List conversations (tickets and chats) the caller may see', querystring: ConversationListQuery, response: { 200: Page(ConversationOut), ...errors(400, 401) } } },
-    async (req) => {
+    async (req, reply) => {
       const page = await run(services, req, (ctx) => conversationLister(ctx, req.query));
-      return { items: page.items.map(presentConversation), nextCursor: page.nextCursor };
+      // The items arrive as ConversationOut JSON text (the database presents them): the page is joined, not re-serialised.
+      return sendJsonText(reply, `{"items":[${page.items.join(',')}],"nextCursor":${JSON.stringify(page.nextCursor)}}`);
     },
   );
 
