@@ -85,8 +85,62 @@ async function openPglite(dataDir: string | undefined, loadDataDir?: Blob): Prom
   };
 }
 
+/**
+ * Planning a query costs PostgreSQL more than running it for most of ours (a join of three tables
+ * plans in ~0.15 ms and runs in ~0.02 ms), and building it again costs the server too. So a
+ * parametrised text seen before runs as a named prepared statement: parsed and planned once per
+ * connection. Only the first PREPARED_TEXTS distinct texts get names, so queries whose text varies
+ * without end cannot pile up statements on the server. (A connection pooler in front of
+ * PostgreSQL must keep prepared statements per client, as PgBouncer 1.21+ does with max_prepared_statements.)
+ */
+const PREPARED_TEXTS = 1000;
+const seenTexts = new Map<string, string | null>();
+let namedCount = 0;
+
+/** The statement name for a parametrised text seen before, or null (first sight, or enough named already). */
+export function preparedName(text: string): string | null {
+  const known = seenTexts.get(text);
+  if (known === undefined) {
+    if (seenTexts.size < PREPARED_TEXTS * 10) seenTexts.set(text, null);
+    return null;
+  }
+  if (known !== null || namedCount >= PREPARED_TEXTS) return known;
+  namedCount++;
+  const name = statementName(text);
+  seenTexts.set(text, name);
+  return name;
+}
+
+/** A statement name that follows from the text: FNV-1a twice with different primes, 64 bits. */
+export function statementName(text: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+  }
+  return `sb_${(a >>> 0).toString(36)}_${(b >>> 0).toString(36)}`;
+}
+
+/** node-postgres client that names hot parametrised queries (see preparedName). */
+class PreparingClient extends pg.Client {
+  override query(config: any, values?: any, callback?: any): any {
+    if (config != null && typeof config.submit !== 'function' && !config.name) {
+      const text: unknown = typeof config === 'string' ? config : config.text;
+      const params: unknown = Array.isArray(values) ? values : config.values;
+      // Only parametrised texts: a text without parameters may hold several statements (simple protocol).
+      if (typeof text === 'string' && Array.isArray(params) && params.length) {
+        const name = preparedName(text);
+        if (name) config = typeof config === 'string' ? { text, name } : { ...config, name };
+      }
+    }
+    return super.query(config, values, callback);
+  }
+}
+
 async function openPostgres(url: string, max: number): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max });
+  const pool = new pg.Pool({ connectionString: url, max, Client: PreparingClient });
   // An idle client that loses its server must not take the process down.
   pool.on('error', () => {});
   try {

@@ -1,6 +1,6 @@
 import { getTableColumns, is, SQL, type Table } from 'drizzle-orm';
 import { PgDialect, type PgSession } from 'drizzle-orm/pg-core';
-import type { Db } from './client.ts';
+import { type Db, statementName } from './client.ts';
 
 /**
  * Hand-written SQL for the hottest paths (ticket create, the inbox list, the loads every push
@@ -48,20 +48,13 @@ function render(query: RawSql, params: unknown[]): string {
 }
 
 const names = new Map<string, string>();
-/** A statement's name follows from its text, so the same text always reuses its prepared plan. */
-function statementName(text: string): string {
+/** The same text always gets the same name, so it reuses its prepared plan on every connection. */
+function nameOf(text: string): string {
   let name = names.get(text);
-  if (name) return name;
-  // FNV-1a, 32 bits, twice with different seeds: collisions between our few statements are out of reach.
-  let a = 0x811c9dc5;
-  let b = 0x01000193;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
+  if (!name) {
+    name = statementName(text);
+    if (names.size < 10_000) names.set(text, name);
   }
-  name = `sb_${(a >>> 0).toString(36)}${(b >>> 0).toString(36)}`;
-  if (names.size < 10_000) names.set(text, name);
   return name;
 }
 
@@ -74,7 +67,7 @@ export async function rawRows<R>(db: Db, query: RawSql): Promise<R[]> {
   const params: unknown[] = [];
   const text = render(query, params);
   const session = (db as unknown as { session: PgSession }).session;
-  const result = await session.prepareQuery({ sql: text, params }, undefined, statementName(text), false).execute();
+  const result = await session.prepareQuery({ sql: text, params }, undefined, nameOf(text), false).execute();
   return ((result as { rows?: R[] }).rows ?? (result as R[]));
 }
 
