@@ -72,7 +72,7 @@ export async function rawRows<R>(db: Db, query: RawSql): Promise<R[]> {
 }
 
 /**
- * A row read by hand-written SQL (`select t.*` or `row_to_json(t)`), turned into what drizzle's
+ * A row read by hand-written SQL (its columns, or `row_to_json(t)`), turned into what drizzle's
  * own queries give for that table: camelCase keys, Dates, numbers, parsed JSON. Drizzle's own
  * column mappers do it, so both drivers give the same result.
  */
@@ -83,6 +83,14 @@ export function tableRow<T extends Table>(table: T, raw: Record<string, unknown>
     out[key] = value == null ? null : column.mapFromDriverValue(value);
   }
   return out as T['$inferSelect'];
+}
+
+/**
+ * A table's columns, named one by one (optionally qualified): a prepared `select *` would fail
+ * with "cached plan must not change result type" once a migration adds a column.
+ */
+export function columnList(table: Table, qualifier?: string): RawSql {
+  return sqlText(columnsOf(table).map(([, column]) => (qualifier ? `${qualifier}."${column.name}"` : `"${column.name}"`)).join(', '));
 }
 
 const columnCache = new WeakMap<Table, [string, ReturnType<typeof getTableColumns>[string]][]>();

@@ -3,7 +3,7 @@ import { asc, eq } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { ChannelKind } from '../../../common/enums.ts';
 import type { ConversationCreate } from '../../../common/schemas.ts';
-import { q, rawRows, type RawSql, tableRow } from '../../db/raw.ts';
+import { columnList, q, rawRows, type RawSql, tableRow } from '../../db/raw.ts';
 import { categories, conversations, events, inboxes } from '../../db/schema.ts';
 import { DURABLE_EVENTS } from '../../jobs/boss.ts';
 import { AppError, forbidden, notFound } from '../../errors.ts';
@@ -205,7 +205,7 @@ async function conversationWriter(
       from contact
       -- A retry racing the first request waits here for it to commit, then writes nothing.
       on conflict (idempotency_key) where idempotency_key is not null do nothing
-      returning *),
+      returning ${columnList(conversations)}),
     message as (
       insert into messages (conversation_id, inbox_id, seq, direction, visibility, content_type, body, author_type, author_id, created_at)
       select id, inbox_id, last_seq, 'in', 'public', 'text', ${body}::text, 'contact', contact_id, last_message_at from conversation
@@ -226,7 +226,7 @@ async function conversationWriter(
         from message m
         order by n
       ) e
-      returning *)${jobs ? q`,
+      returning ${columnList(events)})${jobs ? q`,
     jobs as (${jobs})` : q``}
     select row_to_json(conversation) as conversation, contact.name as contact_name, contact.email as contact_email,
       (select json_agg(h order by h.id) from history h) as events

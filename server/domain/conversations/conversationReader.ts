@@ -2,7 +2,7 @@ import { and, eq, ilike, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { ConversationListQuery } from '../../../common/schemas.ts';
 import type { Db } from '../../db/client.ts';
-import { q, rawRows, sqlText, tableRow } from '../../db/raw.ts';
+import { columnList, q, rawRows, sqlText, tableRow } from '../../db/raw.ts';
 import { contacts, conversations, inboxes } from '../../db/schema.ts';
 import { AppError, notFound } from '../../errors.ts';
 import { canSeeConversation, conversationScope, requireActor, scoped } from '../auth/policy.ts';
@@ -15,7 +15,7 @@ export type ConversationView = ConversationRow & {
 };
 
 /** A conversation with its channel and contact, as one row (prefixed names cannot clash with a conversation column). */
-const VIEW = q`select conversations.*, inboxes.kind as view_channel, contacts.name as view_contact_name, contacts.email as view_contact_email
+const VIEW = q`select ${columnList(conversations, 'conversations')}, inboxes.kind as view_channel, contacts.name as view_contact_name, contacts.email as view_contact_email
   from conversations
   join inboxes on inboxes.id = conversations.inbox_id
   join contacts on contacts.id = conversations.contact_id`;
@@ -118,13 +118,15 @@ export async function conversationLister(ctx: Ctx, query: z.output<typeof Conver
   const limit = Math.trunc(query.limit) + 1;
   const rows = await rawRows<{ item: string; t: string; id: string }>(
     ctx.db,
-    q`select ${CONVERSATION_JSON} as item, ${iso('conversations.last_message_at')} as t, conversations.id
-      from conversations
-      join inboxes on inboxes.id = conversations.inbox_id
-      join contacts on contacts.id = conversations.contact_id
-      where ${scoped(conversationScope(actor), ...filters)}
-      order by conversations.last_message_at desc, conversations.id desc
-      limit ${sqlText(String(limit))}`,
+    q`select row_to_json(page)::text as item, page."lastMessageAt" as t, page.id from (
+        select ${CONVERSATION_JSON}
+        from conversations
+        join inboxes on inboxes.id = conversations.inbox_id
+        join contacts on contacts.id = conversations.contact_id
+        where ${scoped(conversationScope(actor), ...filters)}
+        order by conversations.last_message_at desc, conversations.id desc
+        limit ${sqlText(String(limit))}
+      ) page`,
   );
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
@@ -136,41 +138,42 @@ export async function conversationLister(ctx: Ctx, query: z.output<typeof Conver
 const iso = (column: string) => sqlText(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
 
 /**
- * A conversation as the API presents it (ConversationOut), rendered by the database so a page of
- * fifty costs the server one string per row instead of fifty objects mapped, presented and
- * serialised. It must say exactly what presentConversation (routes/api/present.ts) says;
- * conversationReader.test.ts compares the two on conversations in every state.
+ * A conversation as the API presents it (ConversationOut): the columns of a row that
+ * row_to_json writes as one compact JSON object, so a page of fifty costs the server one string
+ * per row instead of fifty objects mapped, presented and serialised. It must say exactly what
+ * presentConversation (routes/api/present.ts) says; conversationReader.test.ts compares the two
+ * on conversations in every state.
  */
-const CONVERSATION_JSON = q`json_build_object(
-  'id', conversations.id,
-  'number', conversations.number,
-  'inboxId', conversations.inbox_id,
-  'channel', inboxes.kind,
-  'contactId', conversations.contact_id,
-  'contact', json_build_object('id', conversations.contact_id, 'name', contacts.name, 'email', contacts.email),
-  'mode', conversations.mode,
-  'status', conversations.status,
-  'priority', conversations.priority,
-  'categoryId', conversations.category_id,
-  'teamId', conversations.team_id,
-  'assigneeId', conversations.assignee_id,
-  'language', conversations.language,
-  'subject', conversations.subject,
-  'fields', case when jsonb_path_exists(conversations.fields, '$.* ? (@.type() != "string")')
+const CONVERSATION_JSON = q`
+  conversations.id as "id",
+  conversations.number as "number",
+  conversations.inbox_id as "inboxId",
+  inboxes.kind as "channel",
+  conversations.contact_id as "contactId",
+  json_build_object('id', conversations.contact_id, 'name', contacts.name, 'email', contacts.email) as "contact",
+  conversations.mode as "mode",
+  conversations.status as "status",
+  conversations.priority as "priority",
+  conversations.category_id as "categoryId",
+  conversations.team_id as "teamId",
+  conversations.assignee_id as "assigneeId",
+  conversations.language as "language",
+  conversations.subject as "subject",
+  case when jsonb_path_exists(conversations.fields, '$.* ? (@.type() != "string")')
     then (select coalesce(jsonb_object_agg(f.key, f.value), '{}'::jsonb) from jsonb_each(conversations.fields) f where jsonb_typeof(f.value) = 'string')
-    else conversations.fields end,
-  'tags', conversations.tags,
-  'firstResponseDueAt', ${iso('conversations.first_response_due_at')},
-  'nextResponseDueAt', ${iso('conversations.next_response_due_at')},
-  'resolutionDueAt', ${iso('conversations.resolution_due_at')},
-  'firstResponseAt', ${iso('conversations.first_response_at')},
-  'lastMessageAt', ${iso('conversations.last_message_at')},
-  'lastSeq', conversations.last_seq,
-  'customerReadSeq', conversations.customer_read_seq,
-  'agentReadSeq', conversations.agent_read_seq,
-  'chatOfferedAt', case when conversations.status = 'new' then ${iso('conversations.chat_offered_at')} end,
-  'csat', case when coalesce(conversations.csat_score, 0) <> 0
-    then json_build_object('score', conversations.csat_score, 'comment', conversations.csat_comment, 'ratedAt', ${iso('conversations.csat_at')}) end,
-  'mergedIntoId', conversations.merged_into_id,
-  'createdAt', ${iso('conversations.created_at')},
-  'updatedAt', ${iso('conversations.updated_at')})::text`;
+    else conversations.fields end as "fields",
+  conversations.tags as "tags",
+  ${iso('conversations.first_response_due_at')} as "firstResponseDueAt",
+  ${iso('conversations.next_response_due_at')} as "nextResponseDueAt",
+  ${iso('conversations.resolution_due_at')} as "resolutionDueAt",
+  ${iso('conversations.first_response_at')} as "firstResponseAt",
+  ${iso('conversations.last_message_at')} as "lastMessageAt",
+  conversations.last_seq as "lastSeq",
+  conversations.customer_read_seq as "customerReadSeq",
+  conversations.agent_read_seq as "agentReadSeq",
+  case when conversations.status = 'new' then ${iso('conversations.chat_offered_at')} end as "chatOfferedAt",
+  case when coalesce(conversations.csat_score, 0) <> 0
+    then json_build_object('score', conversations.csat_score, 'comment', conversations.csat_comment, 'ratedAt', ${iso('conversations.csat_at')}) end as "csat",
+  conversations.merged_into_id as "mergedIntoId",
+  ${iso('conversations.created_at')} as "createdAt",
+  ${iso('conversations.updated_at')} as "updatedAt"`;
