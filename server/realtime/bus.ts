@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
-import type { ActorType } from '../../common/enums.ts';
+import type { ActorType, ConversationStatus } from '../../common/enums.ts';
 
 /** A committed domain event as processors see it (a row of `events`). */
 export interface DomainEvent {
@@ -22,6 +22,15 @@ export interface DomainEvent {
   data: Record<string, unknown>;
   /** ISO time. */
   createdAt: string;
+  /**
+   * Not stored: what a push of this event needs, when the writer already has it (a new message with
+   * its author's name and files, and the conversation's state), so no process reads it back. Over
+   * Redis its dates arrive as ISO strings.
+   */
+  push?: {
+    message: Record<string, unknown> & { createdAt: Date | string };
+    conversation: { status: ConversationStatus; lastSeq: number; teamId: string | null; assigneeId: string | null };
+  };
 }
 
 export type EventHandler = (event: DomainEvent) => void | Promise<void>;

@@ -276,7 +276,9 @@ async function push(io: Server, services: Services, event: DomainEvent): Promise
 
   if (event.type === 'messages.create') {
     // The hot path of live chat: one query for the message, its author's name and where the conversation stands.
-    const found = await pushedMessageLoader(services, conversationId, Number(event.data.seq), event.data.attachments !== 0);
+    const found = event.push
+      ? { message: { ...event.push.message, createdAt: new Date(event.push.message.createdAt) } as unknown as Parameters<typeof presentMessage>[0], conversation: event.push.conversation }
+      : await pushedMessageLoader(services, conversationId, Number(event.data.seq), event.data.attachments !== 0);
     if (!found) return;
     conversation = found.conversation;
     const payload = presentMessage(found.message);

@@ -1,12 +1,14 @@
-import { and, eq } from 'drizzle-orm';
+import { eq, getTableColumns } from 'drizzle-orm';
+import type PgBoss from 'pg-boss';
 import type { ContentType, Visibility } from '../../../common/enums.ts';
-import { attachments, conversations, messages } from '../../db/schema.ts';
+import { columnList, q, rawRows, type RawSql, sqlText, tableRow } from '../../db/raw.ts';
+import { attachments, conversations, events, messages } from '../../db/schema.ts';
 import { AppError, forbidden } from '../../errors.ts';
 import { canWorkConversation, isStaff } from '../auth/policy.ts';
-import { type Ctx, recordEvent } from '../context.ts';
+import { type Actor, type Ctx, eventRecorded, jobsStatement } from '../context.ts';
 import { attachmentLinker } from '../files/attachments.ts';
-import { slaScheduler } from '../sla/slaScheduler.ts';
-import { conversationGetter, type ConversationView } from './conversationReader.ts';
+import { slaCheckJobs, slaPlanner } from '../sla/slaScheduler.ts';
+import { conversationGetter, type ConversationRow, type ConversationView } from './conversationReader.ts';
 
 export interface MessageInput {
   body: string;
@@ -47,44 +49,19 @@ export async function messageCreator(ctx: Ctx, conversationId: string, input: Me
   }
 
   const inboxId = input.inboxId ?? conversation.inboxId;
-  const duplicate = input.externalId
-    ? await ctx.db.select().from(messages).where(and(eq(messages.inboxId, inboxId), eq(messages.externalId, input.externalId))).limit(1)
-    : input.idempotencyKey
-      ? await ctx.db.select().from(messages).where(and(eq(messages.conversationId, conversationId), eq(messages.idempotencyKey, input.idempotencyKey))).limit(1)
-      : [];
-  if (duplicate[0]) {
-    const sameAuthor = duplicate[0].authorType === (fromCustomer ? 'contact' : actor.type) && duplicate[0].authorId === (fromCustomer ? conversation.contactId : actor.id);
-    if (input.idempotencyKey && !input.externalId && (!sameAuthor || duplicate[0].visibility !== visibility)) {
+  const duplicate = await duplicateOf(ctx, conversationId, inboxId, input);
+  if (duplicate) {
+    const sameAuthor = duplicate.authorType === (fromCustomer ? 'contact' : actor.type) && duplicate.authorId === (fromCustomer ? conversation.contactId : actor.id);
+    if (input.idempotencyKey && !input.externalId && (!sameAuthor || duplicate.visibility !== visibility)) {
       throw new AppError('conflict', 'This idempotency key was already used for another message');
     }
-    const files = await ctx.db.select().from(attachments).where(eq(attachments.messageId, duplicate[0].id));
-    return { message: { ...duplicate[0], attachments: files }, created: false, conversation };
+    const files = await ctx.db.select().from(attachments).where(eq(attachments.messageId, duplicate.id));
+    return { message: { ...duplicate, attachments: files }, created: false, conversation };
   }
 
   const now = ctx.services.clock();
   const seq = conversation.lastSeq + 1;
-  const [message] = await ctx.db
-    .insert(messages)
-    .values({
-      conversationId,
-      inboxId,
-      seq,
-      direction: fromCustomer ? 'in' : 'out',
-      visibility,
-      contentType: input.contentType ?? 'text',
-      body: input.body,
-      authorType: fromCustomer ? 'contact' : actor.type,
-      authorId: fromCustomer ? conversation.contactId : actor.id,
-      externalId: input.externalId ?? null,
-      idempotencyKey: input.idempotencyKey ?? null,
-      meta: input.meta ?? {},
-      createdAt: now,
-    })
-    .returning();
-
-  const files = await attachmentLinker(ctx, conversationId, message!.id, input.attachmentIds ?? []);
-
-  const set: Partial<typeof conversations.$inferInsert> = { lastSeq: seq, lastMessageAt: now, updatedAt: now };
+  const set: Partial<ConversationRow> = { lastSeq: seq, lastMessageAt: now, updatedAt: now };
   let statusChange: { before: string; after: string } | null = null;
   if (fromCustomer && ['pending', 'solved'].includes(conversation.status)) {
     // A customer's reply puts the ball back in our court.
@@ -95,36 +72,138 @@ export async function messageCreator(ctx: Ctx, conversationId: string, input: Me
     if (conversation.status === 'new') statusChange = { before: 'new', after: 'open' };
   }
   if (statusChange) Object.assign(set, { status: statusChange.after, solvedAt: null });
-  // Public messages move SLA clocks; the scheduler writes its due times and these changes in one UPDATE.
+  // Public messages move SLA clocks: their due times go into the same UPDATE, their checks into the same statement.
+  let checks: PgBoss.JobInsert[] = [];
   if (visibility === 'public' && (fromCustomer || actor.type !== 'system')) {
-    await slaScheduler(ctx, conversationId, fromCustomer ? 'customer_message' : 'agent_reply', { row: conversation, pending: set });
-  } else {
-    await ctx.db.update(conversations).set(set).where(eq(conversations.id, conversationId));
+    const plan = await slaPlanner(ctx, { ...conversation, ...set } as ConversationRow, fromCustomer ? 'customer_message' : 'agent_reply');
+    Object.assign(set, plan.set);
+    checks = slaCheckJobs(conversationId, plan.checks);
   }
 
-  await recordEvent(ctx, {
-    type: 'messages.create',
-    subjectType: 'message',
-    subjectId: message!.id,
-    conversationId,
-    data: {
-      seq,
-      direction: message!.direction,
-      visibility,
-      contentType: message!.contentType,
-      attachments: input.attachmentIds?.length ?? 0,
-      // Only notes that name someone need the (durable) notifier.
-      ...(visibility === 'private' && /(^|[\s(])@\S/u.test(input.body) ? { mentions: true } : {}),
-    },
-  });
-  if (statusChange) {
-    await recordEvent(ctx, {
-      type: 'conversations.update',
-      subjectType: 'conversation',
-      subjectId: conversationId,
-      conversationId,
-      data: { before: { status: statusChange.before }, after: { status: statusChange.after }, reason: fromCustomer ? 'customer_reply' : 'agent_reply' },
-    });
+  const messageData = {
+    seq,
+    direction: fromCustomer ? 'in' : 'out',
+    visibility,
+    contentType: input.contentType ?? 'text',
+    attachments: input.attachmentIds?.length ?? 0,
+    // Only notes that name someone need the (durable) notifier.
+    ...(visibility === 'private' && /(^|[\s(])@\S/u.test(input.body) ? { mentions: true } : {}),
+  };
+  const statusData = statusChange
+    ? { before: { status: statusChange.before }, after: { status: statusChange.after }, reason: fromCustomer ? 'customer_reply' : 'agent_reply' }
+    : null;
+  const written = await messageWriter(ctx, conversationId, set, {
+    inboxId,
+    seq,
+    direction: messageData.direction as MessageRow['direction'],
+    visibility,
+    contentType: messageData.contentType,
+    body: input.body,
+    authorType: fromCustomer ? 'contact' : actor.type,
+    authorId: fromCustomer ? conversation.contactId : actor.id,
+    externalId: input.externalId ?? null,
+    idempotencyKey: input.idempotencyKey ?? null,
+    meta: input.meta ?? {},
+    createdAt: now,
+  }, messageData, statusData, await jobsStatement(ctx.services, checks));
+  if (!written) {
+    // The same key or provider id was stored by a request that committed while we waited for the lock.
+    const again = await duplicateOf(ctx, conversationId, inboxId, input);
+    if (!again) throw new AppError('conflict', 'The message could not be stored; try again');
+    const files = await ctx.db.select().from(attachments).where(eq(attachments.messageId, again.id));
+    return { message: { ...again, attachments: files }, created: false, conversation };
   }
-  return { message: { ...message!, attachments: files }, created: true, conversation: { ...conversation, ...set } as ConversationView };
+  const message = written.message;
+  const files = await attachmentLinker(ctx, conversationId, message.id, input.attachmentIds ?? []);
+  const recorded = [];
+  for (const row of written.events) recorded.push(await eventRecorded(ctx, row));
+  // Pushes carry the message and where the conversation stands, so no process reads them back.
+  const pushed = recorded.find((e) => e.type === 'messages.create');
+  const updated = { ...conversation, ...set } as ConversationView;
+  const authorName = authorNameOf(actor, fromCustomer, conversation);
+  if (pushed && authorName !== undefined) {
+    pushed.push = {
+      message: { ...message, attachments: files, authorName },
+      conversation: { status: updated.status, lastSeq: updated.lastSeq, teamId: updated.teamId, assigneeId: updated.assigneeId },
+    };
+  }
+  return { message: { ...message, attachments: files }, created: true, conversation: updated };
+}
+
+/** A message stored earlier under the same provider id (per inbox) or client key (per conversation). */
+async function duplicateOf(ctx: Ctx, conversationId: string, inboxId: string, input: MessageInput): Promise<MessageRow | null> {
+  if (!input.externalId && !input.idempotencyKey) return null;
+  const [row] = input.externalId
+    ? await rawRows<Record<string, unknown>>(ctx.db, q`select ${columnList(messages)} from messages where inbox_id = ${inboxId}::uuid and external_id = ${input.externalId}::text limit 1`)
+    : await rawRows<Record<string, unknown>>(ctx.db, q`select ${columnList(messages)} from messages where conversation_id = ${conversationId}::uuid and idempotency_key = ${input.idempotencyKey}::text limit 1`);
+  return row ? tableRow(messages, row) : null;
+}
+
+/**
+ * How pushes name the author, as GET …/messages does: agents by name, customers by name or email,
+ * the system not at all. Undefined for a token (its name is not at hand): the push reads it.
+ */
+function authorNameOf(actor: Actor, fromCustomer: boolean, conversation: ConversationView): string | null | undefined {
+  if (fromCustomer) return conversation.contact.name || conversation.contact.email;
+  if (actor.type === 'agent') return actor.name;
+  if (actor.type === 'token') return undefined;
+  return null;
+}
+
+const CONVERSATION_COLUMNS = getTableColumns(conversations);
+
+/** `"col" = $n::type, …` for the conversation fields a message changes. */
+function setList(set: Partial<ConversationRow>): RawSql {
+  const parts: RawSql[] = [];
+  for (const [key, value] of Object.entries(set)) {
+    const column = CONVERSATION_COLUMNS[key as keyof typeof CONVERSATION_COLUMNS];
+    if (!column) throw new Error(`unknown conversation field ${key}`);
+    const driverValue = value == null ? null : value instanceof Date ? value.toISOString() : typeof value === 'object' ? JSON.stringify(value) : value;
+    parts.push(q`${sqlText(`"${column.name}"`)} = ${driverValue}::${sqlText(column.getSQLType())}`);
+  }
+  return parts.reduce((all, part, i) => (i === 0 ? part : q`${all}, ${part}`));
+}
+
+/**
+ * The one statement of a new message (the conversation row is already locked): the message, the
+ * conversation's new position, status and SLA clocks, the history events in recordEvent's order
+ * and the SLA check jobs. Nothing is written when the provider id or client key is already taken
+ * (returns null).
+ */
+async function messageWriter(
+  ctx: Ctx,
+  conversationId: string,
+  set: Partial<ConversationRow>,
+  m: Omit<MessageRow, 'id' | 'conversationId'>,
+  messageData: Record<string, unknown>,
+  statusData: Record<string, unknown> | null,
+  jobs: RawSql | null,
+): Promise<{ message: MessageRow; events: (typeof events.$inferSelect)[] } | null> {
+  const [out] = await rawRows<{ message: Record<string, unknown>; events: Record<string, unknown>[] }>(
+    ctx.db,
+    q`with message as (
+      insert into messages (conversation_id, inbox_id, seq, direction, visibility, content_type, body, author_type, author_id, external_id, idempotency_key, meta, created_at)
+      values (${conversationId}::uuid, ${m.inboxId}::uuid, ${m.seq}::int, ${m.direction}::text, ${m.visibility}::text, ${m.contentType}::text, ${m.body}::text,
+        ${m.authorType}::text, ${m.authorId}::uuid, ${m.externalId}::text, ${m.idempotencyKey}::text, ${JSON.stringify(m.meta)}::jsonb, ${m.createdAt.toISOString()}::timestamptz)
+      on conflict do nothing
+      returning *),
+    conversation as (
+      update conversations set ${setList(set)} where id = ${conversationId}::uuid and exists (select 1 from message) returning id),
+    history as (
+      insert into events (type, actor_type, actor_id, subject_type, subject_id, conversation_id, data, ip)
+      select type, ${ctx.actor.type}::text, ${ctx.actor.id}::uuid, subject_type, subject_id, ${conversationId}::uuid, data, ${ctx.ip ?? null}::text
+      from (
+        select 1 as n, 'messages.create' as type, 'message' as subject_type, m.id::text as subject_id, ${JSON.stringify(messageData)}::jsonb as data from message m
+        union all
+        select 2, 'conversations.update', 'conversation', ${conversationId}::text, ${statusData ? JSON.stringify(statusData) : null}::jsonb
+        from message where ${statusData !== null}::boolean
+        order by n
+      ) e
+      returning *)${jobs ? q`,
+    jobs as (${jobs})` : q``}
+    select row_to_json(message) as message, (select json_agg(h order by h.id) from history h) as events
+    from message`,
+  );
+  if (!out) return null;
+  return { message: tableRow(messages, out.message), events: out.events.map((e) => tableRow(events, e)) };
 }

@@ -97,6 +97,17 @@ describe.each(DB_KINDS)('SLA timers and escalation on %s', (kind) => {
     await customer.request('POST', `/api/v1/conversations/${c.id}/messages`, { body: 'Any news?' });
     const waiting = (await admin.request('GET', `/api/v1/conversations/${c.id}`)).json();
     expect(waiting.nextResponseDueAt).toBe(minutes(100).toISOString());
+    // A second message while still unanswered keeps the clock of the first one.
+    t.setNow(minutes(55));
+    await customer.request('POST', `/api/v1/conversations/${c.id}/messages`, { body: 'Hello?' });
+    expect((await admin.request('GET', `/api/v1/conversations/${c.id}`)).json().nextResponseDueAt).toBe(minutes(100).toISOString());
+    // The agent's answer stops it; the customer's next message starts a new one.
+    t.setNow(minutes(60));
+    await admin.request('POST', `/api/v1/conversations/${c.id}/messages`, { body: 'Found it, sending now' });
+    expect((await admin.request('GET', `/api/v1/conversations/${c.id}`)).json().nextResponseDueAt).toBeNull();
+    t.setNow(minutes(70));
+    await customer.request('POST', `/api/v1/conversations/${c.id}/messages`, { body: 'Thanks, got it' });
+    expect((await admin.request('GET', `/api/v1/conversations/${c.id}`)).json().nextResponseDueAt).toBe(minutes(130).toISOString());
     const [row] = await t.services.database.db.select().from(events).where(and(eq(events.conversationId, c.id), eq(events.type, 'conversations.sla_breach')));
     expect(row).toBeUndefined();
   });

@@ -67,7 +67,9 @@ export async function slaPlanner(ctx: Ctx, c: typeof conversations.$inferSelect,
         policyId = policy.id;
         due.first_response = c.firstResponseAt ? null : add(c.createdAt, policy.firstResponseMinutes);
         due.resolution = stopped || policy.resolutionMinutes == null ? null : add(c.createdAt, policy.resolutionMinutes + pausedSeconds / 60);
-        if (trigger === 'customer_message' && c.firstResponseAt) due.next_response = add(now, policy.nextResponseMinutes);
+        // The next-response clock runs from the customer's oldest unanswered message (as Zendesk's
+        // "next reply time"): a second message while waiting neither resets it nor schedules another check.
+        if (trigger === 'customer_message' && c.firstResponseAt) due.next_response = c.nextResponseDueAt ?? add(now, policy.nextResponseMinutes);
         else if (trigger === 'agent_reply' || c.status === 'pending' || !c.firstResponseAt) due.next_response = null;
         else due.next_response = c.nextResponseDueAt;
       }
