@@ -109,6 +109,16 @@ describe.each(DB_KINDS)('conversationCreator on %s', (kind) => {
     expect(await rowCounts(t)).toEqual(before);
   });
 
+  it("lets an agent open a ticket in their own team, and not in a team whose tickets they may not see", async () => {
+    const [mine, other] = [await makeTeam(t), await makeTeam(t)];
+    const agent = await loginAgent(t, (await makeAgent(t, { role: 'agent', teamIds: [mine.id] })).email);
+    const before = await rowCounts(t);
+    expectError(await agent.request('POST', `${API}/conversations`, { subject: 'x', body: 'y', contact: { email: 'elsewhere@example.com' }, teamId: other.id }), 404, 'not_found');
+    expect(await rowCounts(t)).toEqual(before);
+    const ok = await agent.request('POST', `${API}/conversations`, { subject: 'x', body: 'y', contact: { email: 'elsewhere@example.com' }, teamId: mine.id });
+    expect(ok.statusCode, ok.body).toBe(201);
+  });
+
   it('sets SLA due times in business hours and schedules their checks with the ticket', async () => {
     const admin = await loginAgent(t, (await makeAgent(t, { role: 'admin' })).email);
     const team = await makeTeam(t);

@@ -110,6 +110,9 @@ export async function conversationCreator(ctx: Ctx, input: z.output<typeof Conve
     createdAt: now,
     updatedAt: now,
   };
+  // An agent cannot open a ticket in a team whose tickets they may not see (messageCreator's
+  // read of the new conversation refused it before, so the answer stays the same).
+  if (!canSeeConversation(actor, row)) throw notFound('Conversation');
   // The customer's first message starts the clocks, as messageCreator would for it.
   const sla = await slaPlanner(ctx, row, 'customer_message');
   Object.assign(row, sla.set);
