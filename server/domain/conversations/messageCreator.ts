@@ -33,8 +33,8 @@ export type MessageWithFiles = MessageRow & { attachments: (typeof attachments.$
 
 /**
  * Adds a message: customer messages are inbound, staff replies outbound, notes private.
- * The conversation row is locked first, so seq has no gaps and duplicates are caught
- * before a number is handed out. Returns { message, created:false } for a duplicate.
+ * The conversation row is locked first, so seq has no gaps; the insert itself catches a
+ * duplicate (nothing is written) and the stored message is returned with { created: false }.
  */
 export async function messageCreator(ctx: Ctx, conversationId: string, input: MessageInput): Promise<{ message: MessageWithFiles; created: boolean; conversation: ConversationView }> {
   const conversation = await conversationGetter(ctx, conversationId, { lock: true });
@@ -49,15 +49,6 @@ export async function messageCreator(ctx: Ctx, conversationId: string, input: Me
   }
 
   const inboxId = input.inboxId ?? conversation.inboxId;
-  const duplicate = await duplicateOf(ctx, conversationId, inboxId, input);
-  if (duplicate) {
-    const sameAuthor = duplicate.authorType === (fromCustomer ? 'contact' : actor.type) && duplicate.authorId === (fromCustomer ? conversation.contactId : actor.id);
-    if (input.idempotencyKey && !input.externalId && (!sameAuthor || duplicate.visibility !== visibility)) {
-      throw new AppError('conflict', 'This idempotency key was already used for another message');
-    }
-    const files = await ctx.db.select().from(attachments).where(eq(attachments.messageId, duplicate.id));
-    return { message: { ...duplicate, attachments: files }, created: false, conversation };
-  }
 
   const now = ctx.services.clock();
   const seq = conversation.lastSeq + 1;
@@ -107,11 +98,16 @@ export async function messageCreator(ctx: Ctx, conversationId: string, input: Me
     createdAt: now,
   }, messageData, statusData, await jobsStatement(ctx.services, checks));
   if (!written) {
-    // The same key or provider id was stored by a request that committed while we waited for the lock.
-    const again = await duplicateOf(ctx, conversationId, inboxId, input);
-    if (!again) throw new AppError('conflict', 'The message could not be stored; try again');
-    const files = await ctx.db.select().from(attachments).where(eq(attachments.messageId, again.id));
-    return { message: { ...again, attachments: files }, created: false, conversation };
+    // The provider id or client key is taken (a re-delivery or a resend; the insert found it, so
+    // the usual case costs no lookup): answer with the stored message.
+    const duplicate = await duplicateOf(ctx, conversationId, inboxId, input);
+    if (!duplicate) throw new AppError('conflict', 'The message could not be stored; try again');
+    const sameAuthor = duplicate.authorType === (fromCustomer ? 'contact' : actor.type) && duplicate.authorId === (fromCustomer ? conversation.contactId : actor.id);
+    if (input.idempotencyKey && !input.externalId && (!sameAuthor || duplicate.visibility !== visibility)) {
+      throw new AppError('conflict', 'This idempotency key was already used for another message');
+    }
+    const files = await ctx.db.select().from(attachments).where(eq(attachments.messageId, duplicate.id));
+    return { message: { ...duplicate, attachments: files }, created: false, conversation };
   }
   const message = written.message;
   const files = await attachmentLinker(ctx, conversationId, message.id, input.attachmentIds ?? []);
