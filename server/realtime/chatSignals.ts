@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { MessageCreate } from '../../common/schemas.ts';
 import { SOCKET_EVENTS, type SocketAck } from '../../common/realtime.ts';
 import { conversations } from '../db/schema.ts';
-import { type Actor, type Services, transact } from '../domain/context.ts';
+import { type Actor, type Services, single } from '../domain/context.ts';
 import { messageCreator } from '../domain/conversations/messageCreator.ts';
 import { AppError } from '../errors.ts';
 import { presentMessage } from '../routes/api/present.ts';
@@ -55,7 +55,8 @@ export function attachChatSignals(io: Server, services: Services, socket: Socket
       tokens -= 1;
       const input = SendPayload.parse(payload);
       if (!sideIn(socket, rooms, input.conversationId)) return reply(notJoined());
-      const result = await transact(services, actor, (ctx) =>
+      // One statement for a plain chat message; messageCreator opens a transaction when it needs one.
+      const result = await single(services, actor, (ctx) =>
         messageCreator(ctx, input.conversationId, { body: input.body, attachmentIds: input.attachmentIds, idempotencyKey: input.idempotencyKey, visibility: 'public' }),
       );
       ack?.({ ok: true, message: presentMessage({ ...result.message, authorName: actor.type === 'agent' ? actor.name : null }) });

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
-import { events, messages } from '../../db/schema.ts';
+import { and, eq } from 'drizzle-orm';
+import { conversations, events, messages } from '../../db/schema.ts';
 import { DB_KINDS } from '../../../test/helpers/db.ts';
 import { asSystem, createTestApp, makeAgent, makeContact, type TestApp } from '../../../test/helpers/app.ts';
-import { transact } from '../context.ts';
+import { single, transact } from '../context.ts';
 import { conversationCreator } from './conversationCreator.ts';
 import { messageCreator } from './messageCreator.ts';
 
@@ -52,6 +52,82 @@ describe.each(DB_KINDS)('messageCreator on %s', (kind) => {
     await Promise.all(Array.from({ length: 12 }, (_, i) => transact(t.services, customer, (ctx) => messageCreator(ctx, conversation.id, { body: `m${i}` }))));
     const rows = await t.services.database.db.select({ seq: messages.seq }).from(messages).where(eq(messages.conversationId, conversation.id));
     expect(rows.map((r) => r.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
+  });
+
+  it('outside a transaction, plain messages are one guarded statement each: concurrent writers still get gap-free seq and one event each', async () => {
+    const { contact, conversation } = await openTicket();
+    const customer = { type: 'contact' as const, id: contact.id };
+    const results = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => single(t.services, customer, (ctx) => messageCreator(ctx, conversation.id, { body: `fast ${i}`, idempotencyKey: `fast-key-${i}-abcdef` }))),
+    );
+    expect(results.every((r) => r.created)).toBe(true);
+    const rows = await t.services.database.db.select({ seq: messages.seq, body: messages.body }).from(messages).where(eq(messages.conversationId, conversation.id));
+    expect(rows.map((r) => r.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 17 }, (_, i) => i + 1));
+    const [row] = await t.services.database.db.select({ lastSeq: conversations.lastSeq }).from(conversations).where(eq(conversations.id, conversation.id));
+    expect(row!.lastSeq).toBe(17);
+    const history = await t.services.database.db.select().from(events).where(and(eq(events.conversationId, conversation.id), eq(events.type, 'messages.create')));
+    expect(history).toHaveLength(17);
+    // A resend outside a transaction finds the stored message.
+    const again = await single(t.services, customer, (ctx) => messageCreator(ctx, conversation.id, { body: 'fast 3', idempotencyKey: 'fast-key-3-abcdef' }));
+    expect(again.created).toBe(false);
+    expect(again.message.id).toBe(results[3]!.message.id);
+  });
+
+  it('outside a transaction, a message that changes the conversation (reopen) takes the locked way and records the change', async () => {
+    const { contact, conversation } = await openTicket();
+    const agent = await makeAgent(t, { role: 'admin' });
+    const actor = { type: 'agent' as const, id: agent.id, role: 'admin' as const, teamIds: [], name: agent.name };
+    const { conversationUpdater } = await import('./conversationUpdater.ts');
+    await transact(t.services, actor, (ctx) => conversationUpdater(ctx, conversation.id, { status: 'pending' }));
+    const { conversation: after } = await single(t.services, { type: 'contact', id: contact.id }, (ctx) => messageCreator(ctx, conversation.id, { body: 'here is the tx hash' }));
+    expect(after.status).toBe('open');
+    const [row] = await t.services.database.db.select({ status: conversations.status, lastSeq: conversations.lastSeq }).from(conversations).where(eq(conversations.id, conversation.id));
+    expect(row).toEqual({ status: 'open', lastSeq: 2 });
+    const history = await t.services.database.db.select().from(events).where(and(eq(events.conversationId, conversation.id), eq(events.type, 'conversations.update')));
+    expect(history.at(-1)!.data).toEqual({ before: { status: 'pending' }, after: { status: 'open' }, reason: 'customer_reply' });
+  });
+
+  it('outside a transaction, a message racing a status change is not written against the old state', async () => {
+    const { contact, conversation } = await openTicket();
+    const agent = await makeAgent(t, { role: 'admin' });
+    const actor = { type: 'agent' as const, id: agent.id, role: 'admin' as const, teamIds: [], name: agent.name };
+    const { conversationUpdater } = await import('./conversationUpdater.ts');
+    // The agent solves the ticket between the customer's read and write: simulate by solving it
+    // while the customer's statement is built (the clock is read after the conversation).
+    const realClock = t.services.clock;
+    let solved = false;
+    t.services.clock = () => {
+      if (!solved) {
+        solved = true;
+        void transact(t.services, actor, (ctx) => conversationUpdater(ctx, conversation.id, { status: 'solved' }));
+      }
+      return realClock();
+    };
+    try {
+      await single(t.services, { type: 'contact', id: contact.id }, (ctx) => messageCreator(ctx, conversation.id, { body: 'one more thing' }));
+    } finally {
+      t.services.clock = realClock;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    const [row] = await t.services.database.db.select({ status: conversations.status, lastSeq: conversations.lastSeq }).from(conversations).where(eq(conversations.id, conversation.id));
+    const rows = await t.services.database.db.select({ seq: messages.seq }).from(messages).where(eq(messages.conversationId, conversation.id));
+    // Whichever came first, the message is stored once at seq 2 and the conversation's position matches it.
+    expect(rows.map((r) => r.seq).sort()).toEqual([1, 2]);
+    expect(row!.lastSeq).toBe(2);
+    // In history order: a message stored after the solve must have reopened it (never solved with
+    // an unanswered customer message); one stored before it leaves the agent's solve standing.
+    const history = await t.services.database.db.select().from(events).where(eq(events.conversationId, conversation.id));
+    const ordered = history.sort((x, y) => x.id - y.id);
+    const solvedAt = ordered.findIndex((e) => e.type === 'conversations.update' && (e.data as { after: { status: string } }).after.status === 'solved');
+    const messageAt = ordered.findIndex((e) => e.type === 'messages.create' && (e.data as { seq: number }).seq === 2);
+    expect(solvedAt).toBeGreaterThan(-1);
+    expect(messageAt).toBeGreaterThan(-1);
+    if (messageAt > solvedAt) {
+      expect(row!.status).toBe('open');
+      expect(ordered.slice(messageAt).some((e) => e.type === 'conversations.update' && (e.data as { reason?: string }).reason === 'customer_reply')).toBe(true);
+    } else {
+      expect(row!.status).toBe('solved');
+    }
   });
 
   it('writes a messages.create event in the same transaction, and nothing when the transaction fails', async () => {

@@ -5,7 +5,8 @@ import { columnList, q, rawRows, type RawSql, sqlText, tableRow } from '../../db
 import { attachments, conversations, events, messages } from '../../db/schema.ts';
 import { AppError, forbidden } from '../../errors.ts';
 import { canWorkConversation, isStaff } from '../auth/policy.ts';
-import { type Actor, type Ctx, eventRecorded, jobsStatement } from '../context.ts';
+import { type Actor, type Ctx, eventRecorded, jobsStatement, transact } from '../context.ts';
+import { DURABLE_EVENTS } from '../../jobs/boss.ts';
 import { attachmentLinker } from '../files/attachments.ts';
 import { slaCheckJobs, slaPlanner } from '../sla/slaScheduler.ts';
 import { conversationGetter, type ConversationRow, type ConversationView } from './conversationReader.ts';
@@ -37,7 +38,54 @@ export type MessageWithFiles = MessageRow & { attachments: (typeof attachments.$
  * duplicate (nothing is written) and the stored message is returned with { created: false }.
  */
 export async function messageCreator(ctx: Ctx, conversationId: string, input: MessageInput): Promise<{ message: MessageWithFiles; created: boolean; conversation: ConversationView }> {
+  // Outside a transaction (single): the plain message of a running chat is one statement,
+  // guarded against any change since it was read; anything else takes the locked way.
+  if (!ctx.inTransaction) {
+    return (await plainMessage(ctx, conversationId, input)) ?? transact(ctx.services, ctx.actor, (tx) => messageCreator(tx, conversationId, input), ctx.ip);
+  }
   const conversation = await conversationGetter(ctx, conversationId, { lock: true });
+  return messageAdder(ctx, conversation, input, false);
+}
+
+/**
+ * The common case without BEGIN, lock and COMMIT: read the conversation, and when the message
+ * changes nothing but its position (no status change, no SLA clock moves, no files, no durable
+ * follow-up) write it in one statement that fails unless the conversation still stands as read.
+ * Null: not such a message, or something changed meanwhile — the caller takes the locked way.
+ */
+async function plainMessage(ctx: Ctx, conversationId: string, input: MessageInput) {
+  if (input.attachmentIds?.length) return null;
+  const conversation = await conversationGetter(ctx, conversationId);
+  try {
+    return await messageAdder(ctx, conversation, input, true);
+  } catch (err) {
+    if (err instanceof NotPlain) return null;
+    // The guard fired (division by zero): the conversation changed since it was read.
+    if (sqlState(err) === '22012') return null;
+    throw err;
+  }
+}
+
+/** PostgreSQL's error code, whether the driver's error comes bare or wrapped by drizzle. */
+function sqlState(err: unknown): string | undefined {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, i = 0; e && i < 4; e = e.cause as typeof e, i++) {
+    if (typeof e.code === 'string') return e.code;
+  }
+  return undefined;
+}
+
+/** Thrown by messageAdder in its guarded mode when the message needs the locked way. */
+class NotPlain extends Error {}
+
+const PLAIN_FIELDS = new Set(['lastSeq', 'lastMessageAt', 'updatedAt']);
+
+async function messageAdder(
+  ctx: Ctx,
+  conversation: ConversationView,
+  input: MessageInput,
+  guarded: boolean,
+): Promise<{ message: MessageWithFiles; created: boolean; conversation: ConversationView }> {
+  const conversationId = conversation.id;
   const actor = ctx.actor;
   const fromCustomer = actor.type === 'contact' || Boolean(input.onBehalfOfContact);
   const visibility = input.visibility ?? 'public';
@@ -80,6 +128,9 @@ export async function messageCreator(ctx: Ctx, conversationId: string, input: Me
     // Only notes that name someone need the (durable) notifier.
     ...(visibility === 'private' && /(^|[\s(])@\S/u.test(input.body) ? { mentions: true } : {}),
   };
+  if (guarded && (statusChange || checks.length || Object.keys(set).some((k) => !PLAIN_FIELDS.has(k)) || DURABLE_EVENTS['messages.create']!({ data: messageData } as never))) {
+    throw new NotPlain();
+  }
   const statusData = statusChange
     ? { before: { status: statusChange.before }, after: { status: statusChange.after }, reason: fromCustomer ? 'customer_reply' : 'agent_reply' }
     : null;
@@ -96,12 +147,16 @@ export async function messageCreator(ctx: Ctx, conversationId: string, input: Me
     idempotencyKey: input.idempotencyKey ?? null,
     meta: input.meta ?? {},
     createdAt: now,
-  }, messageData, statusData, await jobsStatement(ctx.services, checks));
+  }, messageData, statusData, await jobsStatement(ctx.services, checks), guarded ? { lastSeq: conversation.lastSeq, status: conversation.status } : null);
   if (!written) {
     // The provider id or client key is taken (a re-delivery or a resend; the insert found it, so
     // the usual case costs no lookup): answer with the stored message.
     const duplicate = await duplicateOf(ctx, conversationId, inboxId, input);
-    if (!duplicate) throw new AppError('conflict', 'The message could not be stored; try again');
+    if (!duplicate) {
+      // Unlocked, another message took this position first: take the locked way.
+      if (guarded) throw new NotPlain();
+      throw new AppError('conflict', 'The message could not be stored; try again');
+    }
     const sameAuthor = duplicate.authorType === (fromCustomer ? 'contact' : actor.type) && duplicate.authorId === (fromCustomer ? conversation.contactId : actor.id);
     if (input.idempotencyKey && !input.externalId && (!sameAuthor || duplicate.visibility !== visibility)) {
       throw new AppError('conflict', 'This idempotency key was already used for another message');
@@ -174,6 +229,8 @@ async function messageWriter(
   messageData: Record<string, unknown>,
   statusData: Record<string, unknown> | null,
   jobs: RawSql | null,
+  /** Unlocked mode: the conversation as read; the statement fails (22012) unless it still stands so. */
+  expect: { lastSeq: number; status: string } | null,
 ): Promise<{ message: MessageRow; events: (typeof events.$inferSelect)[] } | null> {
   const [out] = await rawRows<{ message: Record<string, unknown>; events: Record<string, unknown>[] }>(
     ctx.db,
@@ -184,7 +241,9 @@ async function messageWriter(
       on conflict do nothing
       returning *),
     conversation as (
-      update conversations set ${setList(set)} where id = ${conversationId}::uuid and exists (select 1 from message) returning id),
+      update conversations set ${setList(set)} where id = ${conversationId}::uuid and exists (select 1 from message)${
+        expect ? q` and last_seq = ${expect.lastSeq}::int and status = ${expect.status}::text` : q``
+      } returning id),
     history as (
       insert into events (type, actor_type, actor_id, subject_type, subject_id, conversation_id, data, ip)
       select type, ${ctx.actor.type}::text, ${ctx.actor.id}::uuid, subject_type, subject_id, ${conversationId}::uuid, data, ${ctx.ip ?? null}::text
@@ -197,7 +256,10 @@ async function messageWriter(
       ) e
       returning *)${jobs ? q`,
     jobs as (${jobs})` : q``}
-    select row_to_json(message) as message, (select json_agg(h order by h.id) from history h) as events
+    select row_to_json(message) as message, (select json_agg(h order by h.id) from history h) as events${
+      // A message written while the conversation row no longer matched would leave it behind: divide by zero to undo the statement.
+      expect ? q`, 1 / (select count(*)::int from conversation) as guard` : q``
+    }
     from message`,
   );
   if (!out) return null;

@@ -72,7 +72,8 @@ export async function conversationRoutes(app: Api, { services }: RouteOptions) {
       `/conversations/:id/${path}`,
       { schema: { tags, summary, params: IdParams, body: MessageCreate, response: { 201: MessageOut, 200: MessageOut, ...errors(400, 401, 403, 404, 409) } } },
       async (req, reply) => {
-        const result = await run(services, req, (ctx) => messageCreator(ctx, req.params.id, { ...req.body, visibility }));
+        // One statement for a plain chat message; messageCreator opens a transaction when it needs one.
+        const result = await runSingle(services, req, (ctx) => messageCreator(ctx, req.params.id, { ...req.body, visibility }));
         return reply.code(result.created ? 201 : 200).send(presentMessage({ ...result.message, authorName: req.actor?.type === 'agent' ? req.actor.name : null }));
       },
     );
