@@ -10,6 +10,8 @@ import type { ConversationOut } from '../../common/schemas.ts';
 
 const PRESENCE_EVENT = SOCKET_EVENTS.presence;
 const TYPING_EVENT = SOCKET_EVENTS.typing;
+/** Lists refetch at most this often however many conversations change. */
+const LIST_REFRESH_MS = 1500;
 /** docs/realtime.md: treat typing: true as expired after about 6 s without a repeat. */
 export const TYPING_EXPIRY_MS = 6000;
 
@@ -87,9 +89,27 @@ export function useAgentRealtime(onNotification: (n: NotificationPush) => void) 
 
   useEffect(() => {
     if (!socket) return;
-    const onUpdated = (payload: { id?: string } | undefined) => {
+    // Every message in every chat of my teams says "updated": refetch the lists at most every
+    // 1.5 s (the last push in a burst still counts), the open conversation at once.
+    let listTimer: ReturnType<typeof setTimeout> | null = null;
+    let listDue = false;
+    const refreshLists = () => {
+      if (listTimer) {
+        listDue = true;
+        return;
+      }
       void queryClient.invalidateQueries({ queryKey: ['conversations'] });
       void queryClient.invalidateQueries({ queryKey: ['chats', 'live'] });
+      listTimer = setTimeout(() => {
+        listTimer = null;
+        if (listDue) {
+          listDue = false;
+          refreshLists();
+        }
+      }, LIST_REFRESH_MS);
+    };
+    const onUpdated = (payload: { id?: string } | undefined) => {
+      refreshLists();
       if (payload?.id) void queryClient.invalidateQueries({ queryKey: ['conversation', payload.id], exact: true });
     };
     const onNotif = (n: NotificationPush) => {
@@ -107,6 +127,7 @@ export function useAgentRealtime(onNotification: (n: NotificationPush) => void) 
     socket.on(SOCKET_EVENTS.notification, onNotif);
     socket.on(SOCKET_EVENTS.queueChanged, onQueue);
     return () => {
+      if (listTimer) clearTimeout(listTimer);
       socket.off(SOCKET_EVENTS.queueChanged, onQueue);
       socket.off('connect', onConnect);
       socket.off('disconnect', onDisconnect);
