@@ -87,24 +87,31 @@ async function openPglite(dataDir: string | undefined, loadDataDir?: Blob): Prom
 
 /**
  * Planning a query costs PostgreSQL more than running it for most of ours (a join of three tables
- * plans in ~0.15 ms and runs in ~0.02 ms), and building it again costs the server too. So a
- * parametrised text seen before runs as a named prepared statement: parsed and planned once per
- * connection. Only the first PREPARED_TEXTS distinct texts get names, so queries whose text varies
- * without end cannot pile up statements on the server. (A connection pooler in front of
- * PostgreSQL must keep prepared statements per client, as PgBouncer 1.21+ does with max_prepared_statements.)
+ * plans in ~0.15 ms and runs in ~0.02 ms), so a parametrised text seen PREPARE_AFTER times runs
+ * as a named prepared statement: parsed and planned once per connection (as pgjdbc does with its
+ * prepareThreshold). A prepared join keeps ~100–200 kB in each server connection that ran it, so
+ * only the first PREPARED_TEXTS hot texts get names, and texts that vary without end cannot pile
+ * up. (A connection pooler in front of PostgreSQL must keep prepared statements per client, as
+ * PgBouncer 1.21+ does with max_prepared_statements.)
  */
-const PREPARED_TEXTS = 1000;
-const seenTexts = new Map<string, string | null>();
+const PREPARE_AFTER = 5;
+const PREPARED_TEXTS = 256;
+/** Times seen (a number) until the text gets its statement name (a string). */
+const seenTexts = new Map<string, number | string>();
 let namedCount = 0;
 
-/** The statement name for a parametrised text seen before, or null (first sight, or enough named already). */
+/** The statement name for a hot parametrised text, or null. */
 export function preparedName(text: string): string | null {
-  const known = seenTexts.get(text);
-  if (known === undefined) {
-    if (seenTexts.size < PREPARED_TEXTS * 10) seenTexts.set(text, null);
+  const seen = seenTexts.get(text);
+  if (typeof seen === 'string') return seen;
+  if (seen === undefined) {
+    if (seenTexts.size < PREPARED_TEXTS * 20) seenTexts.set(text, 1);
     return null;
   }
-  if (known !== null || namedCount >= PREPARED_TEXTS) return known;
+  if (seen + 1 < PREPARE_AFTER || namedCount >= PREPARED_TEXTS) {
+    seenTexts.set(text, seen + 1);
+    return null;
+  }
   namedCount++;
   const name = statementName(text);
   seenTexts.set(text, name);

@@ -1,6 +1,6 @@
 import { getTableColumns, is, SQL, type Table } from 'drizzle-orm';
 import { PgDialect, type PgSession } from 'drizzle-orm/pg-core';
-import { type Db, statementName } from './client.ts';
+import { type Db, preparedName } from './client.ts';
 
 /**
  * Hand-written SQL for the hottest paths (ticket create, the inbox list, the loads every push
@@ -47,27 +47,17 @@ function render(query: RawSql, params: unknown[]): string {
   return text;
 }
 
-const names = new Map<string, string>();
-/** The same text always gets the same name, so it reuses its prepared plan on every connection. */
-function nameOf(text: string): string {
-  let name = names.get(text);
-  if (!name) {
-    name = statementName(text);
-    if (names.size < 10_000) names.set(text, name);
-  }
-  return name;
-}
-
 /**
- * Runs the query on the database or transaction `db` as a named prepared statement (on
- * PostgreSQL: parsed and planned once per connection; PGlite runs it as a plain query).
+ * Runs the query on the database or transaction `db`; once its text is hot, as a named prepared
+ * statement (see preparedName: on PostgreSQL parsed and planned once per connection; PGlite runs
+ * it as a plain query). It is one statement, so it is named even without parameters.
  * Rows come back as the driver gives them: snake_case keys; use tableRow for a table's row.
  */
 export async function rawRows<R>(db: Db, query: RawSql): Promise<R[]> {
   const params: unknown[] = [];
   const text = render(query, params);
   const session = (db as unknown as { session: PgSession }).session;
-  const result = await session.prepareQuery({ sql: text, params }, undefined, nameOf(text), false).execute();
+  const result = await session.prepareQuery({ sql: text, params }, undefined, preparedName(text) ?? undefined, false).execute();
   return ((result as { rows?: R[] }).rows ?? (result as R[]));
 }
 
