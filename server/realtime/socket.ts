@@ -184,11 +184,13 @@ export async function attachRealtime(server: HttpServer, services: Services): Pr
       for (const job of jobs) await abandonedChatTicketer(io, services, job.data.conversationId);
     });
   }
-  const unsubscribe = services.bus.subscribe((event) => push(io, services, event));
+  const updates = messageUpdateCoalescer(io);
+  const unsubscribe = services.bus.subscribe((event) => push(io, services, event, updates));
   return {
     io,
     async close() {
       unsubscribe();
+      updates.stop();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       for (const r of redis) r.disconnect();
     },
@@ -262,8 +264,36 @@ async function pushedMessageLoader(services: Services, conversationId: string, s
   };
 }
 
+/** How often views hear that conversations got new messages (at most once per audience). */
+export const MESSAGE_UPDATE_MS = 1000;
+
+/**
+ * Every message in every chat would tell the whole team "conversation:updated", several frames
+ * per message, for lists that only need to know that something moved. For new messages each
+ * audience (room) hears at most once a second, naming the latest conversation; changes of
+ * status, assignee and the rest still go at once.
+ */
+function messageUpdateCoalescer(io: Server) {
+  const pending = new Map<string, object>();
+  const timer = setInterval(() => {
+    if (!pending.size) return;
+    for (const [room, payload] of pending) io.local.to(room).emit(SOCKET_EVENTS.conversationUpdated, payload);
+    pending.clear();
+  }, MESSAGE_UPDATE_MS);
+  timer.unref();
+  return {
+    add(audience: string[], payload: object) {
+      for (const room of audience) pending.set(room, payload);
+    },
+    stop() {
+      clearInterval(timer);
+      pending.clear();
+    },
+  };
+}
+
 /** Turns one committed event into the pushes its audience should get. */
-async function push(io: Server, services: Services, event: DomainEvent): Promise<void> {
+async function push(io: Server, services: Services, event: DomainEvent, updates: ReturnType<typeof messageUpdateCoalescer>): Promise<void> {
   const local = io.local;
   if (event.type === 'notifications.create') {
     local.to(rooms.agent(event.subjectId)).emit(SOCKET_EVENTS.notification, { ...event.data, conversationId: event.conversationId, createdAt: event.createdAt });
@@ -295,6 +325,8 @@ async function push(io: Server, services: Services, event: DomainEvent): Promise
   // Whoever has this conversation in a view hears that it changed.
   const audience = [rooms.allConversations, conversation.teamId ? rooms.team(conversation.teamId) : rooms.unteamed];
   if (conversation.assigneeId) audience.push(rooms.agent(conversation.assigneeId));
-  local.to(audience).emit(SOCKET_EVENTS.conversationUpdated, { id: conversationId, type: event.type, status: conversation.status, lastSeq: conversation.lastSeq });
+  const payload = { id: conversationId, type: event.type, status: conversation.status, lastSeq: conversation.lastSeq };
+  if (event.type === 'messages.create') updates.add(audience, payload);
+  else local.to(audience).emit(SOCKET_EVENTS.conversationUpdated, payload);
 }
 

@@ -89,6 +89,36 @@ describe.each(DB_KINDS)('real-time pushes on %s', (kind) => {
     expect(otherGot).toEqual([]);
   });
 
+  it('tells views about new messages at most once a second per audience, and about other changes at once', async () => {
+    const admin = await makeAgent(t, { role: 'admin' });
+    const customerRow = await makeContact(t);
+    const [agentSession, customer] = await Promise.all([loginAgent(t, admin.email), loginContact(t, customerRow.email!)]);
+    const ids: string[] = [];
+    for (const subject of ['Deposit missing', 'KYC stuck']) ids.push((await customer.request('POST', '/api/v1/conversations', { subject, body: subject })).json().id);
+    const agentSocket = await open(agentSession);
+    await new Promise((r) => setTimeout(r, 1200));
+    const got: { id: string; type: string }[] = [];
+    agentSocket.on(SOCKET_EVENTS.conversationUpdated, (p) => got.push(p));
+    // Six customer messages in two conversations, as fast as they come.
+    for (let i = 0; i < 6; i++) {
+      const res = await customer.request('POST', `/api/v1/conversations/${ids[i % 2]}/messages`, { body: `update ${i}` });
+      expect(res.statusCode).toBe(201);
+    }
+    await eventually(async () => (got.some((p) => p.type === 'messages.create') ? true : undefined), 5000);
+    await new Promise((r) => setTimeout(r, 1300));
+    const forMessages = got.filter((p) => p.type === 'messages.create');
+    // A window of a second holds several messages: fewer pushes than messages; the latest conversation is named.
+    expect(forMessages.length).toBeGreaterThanOrEqual(1);
+    expect(forMessages.length).toBeLessThanOrEqual(3);
+    expect(forMessages.at(-1)!.id).toBe(ids[1]);
+    // A change (here priority) is pushed at once, not held back.
+    const before = got.length;
+    const changed = next<{ id: string; type: string }>(agentSocket, SOCKET_EVENTS.conversationUpdated, (p) => p.type === 'conversations.update');
+    await agentSession.request('PATCH', `/api/v1/conversations/${ids[0]}`, { priority: 'urgent' });
+    expect(await changed).toMatchObject({ id: ids[0], type: 'conversations.update' });
+    expect(got.length).toBeGreaterThan(before);
+  });
+
   it('tells a waiting chat customer when the queue moves (here: an agent takes their chat)', async () => {
     const agentRow = await makeAgent(t);
     await asSystem(t, (ctx) => agentUpdater(ctx, agentRow.id, { status: 'online', languages: ['en'] }));
