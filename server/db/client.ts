@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { drizzle as drizzlePg, NodePgDatabase, NodePgSession } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { PgDatabase, PgDialect, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import { AppError } from '../errors.ts';
 import * as schema from './schema.ts';
@@ -23,6 +23,13 @@ export interface Database {
   db: Db;
   /** A raw parametrised query ($1, $2 …); pg-boss runs through this. */
   query(text: string, values?: unknown[]): Promise<{ rows: any[] }>;
+  /**
+   * PostgreSQL only: runs fn on one connection held for its duration, outside a transaction (a
+   * write that is one statement needs no BEGIN/COMMIT). Holding it matters: whatever fn starts
+   * that others may wait for (a shared cache load) then never waits for a free connection
+   * itself, and a transaction fn opens on this db stays on the same connection.
+   */
+  connected?<T>(fn: (db: Db) => Promise<T>): Promise<T>;
   /** Runs fn while holding a database-wide lock (migrations, seeding) so processes take turns. */
   exclusive<T>(key: number, fn: () => Promise<T>): Promise<T>;
   /** Closes the connection(s) and releases the data directory. */
@@ -157,9 +164,20 @@ async function openPostgres(url: string, max: number): Promise<Database> {
     throw new AppError('unavailable', `Cannot reach PostgreSQL at DATABASE_URL: ${(err as Error).message}`);
   }
   const db = drizzlePg(pool, { schema }) as unknown as Db;
+  // Built as drizzle builds a transaction's handle: the pool's dialect and schema, one client.
+  const root = (db as unknown as { session: { dialect: PgDialect; schema: any; options: any } }).session;
   return {
     kind: 'postgres',
     db,
+    async connected(fn) {
+      const client = await pool.connect();
+      try {
+        const session = new NodePgSession(client, root.dialect, root.schema, root.options);
+        return await fn(new NodePgDatabase(root.dialect, session, root.schema) as unknown as Db);
+      } finally {
+        client.release();
+      }
+    },
     async query(text, values) {
       const result = await pool.query(text, values as any[]);
       return { rows: Array.isArray(result) ? (result.at(-1)?.rows ?? []) : result.rows };

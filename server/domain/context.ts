@@ -68,17 +68,35 @@ export async function read<T>(services: Services, actor: Actor, fn: (ctx: Ctx) =
 /**
  * Runs a domain function that makes its whole change in ONE statement (its events and jobs
  * included), which PostgreSQL makes atomic on its own: no BEGIN and COMMIT, two round trips fewer.
- * The function sees inTransaction false; whenever it would need more than one statement it must
- * open a transaction itself (transact). Events reach the bus after the statement, as after a commit.
+ * The function sees inTransaction false, on a connection held for it (see Database.connected);
+ * whenever it needs more than one statement it opens a transaction on it (transactOn). Events
+ * reach the bus after the statement, as after a commit. PGlite has no round trips to save and one
+ * shared connection: there it is a plain transaction.
  */
 export async function single<T>(services: Services, actor: Actor, fn: (ctx: Ctx) => Promise<T>, ip?: string): Promise<T> {
+  const { connected } = services.database;
+  if (!connected) return transact(services, actor, fn, ip);
   const emitted: DomainEvent[] = [];
   const jobs: PgBoss.JobInsert[] = [];
-  const result = await fn({ services, db: services.database.db, actor, ip, emitted, jobs, inTransaction: false });
+  const result = await connected((db) => fn({ services, db, actor, ip, emitted, jobs, inTransaction: false }));
   // A job left here could no longer be made atomic with the change: the function broke its promise.
-  if (jobs.length) throw new Error('a single-statement write enqueued jobs outside its statement: use transact');
+  if (jobs.length) throw new Error('a single-statement write enqueued jobs outside its statement: use transactOn');
   for (const event of emitted) await services.bus.publish(event).catch(() => {});
   return result;
+}
+
+/**
+ * Runs fn in a transaction on the connection ctx already holds (never a second one: a request
+ * holding one and waiting for another could wait forever once the pool is used up). Its events
+ * are published by whoever runs ctx, after this commits; its jobs are inserted before.
+ */
+export async function transactOn<T>(ctx: Ctx, fn: (ctx: Ctx) => Promise<T>): Promise<T> {
+  return ctx.db.transaction(async (tx) => {
+    const jobs: PgBoss.JobInsert[] = [];
+    const value = await fn({ ...ctx, db: tx as unknown as Db, jobs, inTransaction: true });
+    if (jobs.length && ctx.services.boss) await ctx.services.boss.insert(jobs, { db: txExecutor(tx as unknown as Db) });
+    return value;
+  });
 }
 
 export interface EventInput {

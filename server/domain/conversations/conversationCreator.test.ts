@@ -177,3 +177,21 @@ describe.each(DB_KINDS)('conversationCreator on %s', (kind) => {
     });
   }
 });
+
+// Only PostgreSQL has a pool to run out of (PGlite is one connection, and single runs a transaction there).
+describe.runIf(DB_KINDS.includes('postgres'))('conversationCreator under load on postgres', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp('postgres');
+  });
+  afterAll(async () => t.close());
+
+  it('opens the first tickets of a fresh desk together without waiting on a second connection (pool of 5, 24 at once)', async () => {
+    const token = bearer(t, (await makeToken(t, 'admin')).token);
+    // No API inbox yet: every one of them needs a transaction for it, on the connection it already holds.
+    const all = Promise.all(Array.from({ length: 24 }, (_, i) => token('POST', `${API}/conversations`, { subject: `Fresh ${i}`, body: 'x', contact: { email: `fresh${i % 3}@example.com` } })));
+    const results = await Promise.race([all, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('stuck: the pool ran out')), 20_000))]);
+    for (const r of results) expect(r.statusCode, r.body).toBe(201);
+    expect(new Set(results.map((r) => r.json().number)).size).toBe(24);
+  });
+});

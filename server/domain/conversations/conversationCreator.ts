@@ -9,7 +9,7 @@ import { DURABLE_EVENTS } from '../../jobs/boss.ts';
 import { AppError, forbidden, notFound } from '../../errors.ts';
 import { canSeeConversation, isStaff } from '../auth/policy.ts';
 import { cached } from '../cache.ts';
-import { type Ctx, eventRecorded, jobsStatement, transact } from '../context.ts';
+import { type Ctx, eventRecorded, jobsStatement, transactOn } from '../context.ts';
 import { defaultInbox } from '../directory/inboxes.ts';
 import { slaCheckJobs, slaPlanner } from '../sla/slaScheduler.ts';
 import { conversationGetter, type ConversationRow, type ConversationView } from './conversationReader.ts';
@@ -63,7 +63,7 @@ export async function conversationCreator(ctx: Ctx, input: z.output<typeof Conve
     const kind = actor.type === 'contact' ? 'webform' : 'api';
     inbox = await existingDefaultInbox(ctx, kind);
     // The first ticket of its kind creates the inbox too: a second statement, so a transaction.
-    if (!inbox && !ctx.inTransaction) return transact(ctx.services, actor, (tx) => conversationCreator(tx, input), ctx.ip);
+    if (!inbox && !ctx.inTransaction) return transactOn(ctx, (tx) => conversationCreator(tx, input));
     inbox ??= await defaultInbox(ctx.db, kind, ctx.services);
   }
   if (!inbox) throw notFound('Inbox');
@@ -124,7 +124,7 @@ export async function conversationCreator(ctx: Ctx, input: z.output<typeof Conve
   };
   // A durable side effect is enqueued with its event's id, known only once the row is written:
   // that takes a second statement, so a transaction. None of these events has one today.
-  if (!ctx.inTransaction && needsEventJobs(actor, row, history)) return transact(ctx.services, actor, (tx) => conversationCreator(tx, input), ctx.ip);
+  if (!ctx.inTransaction && needsEventJobs(actor, row, history)) return transactOn(ctx, (tx) => conversationCreator(tx, input));
 
   const written = await conversationWriter(ctx, row, contact, input.body, history, await jobsStatement(ctx.services, slaCheckJobs(row.id, sla.checks))).catch(
     (err: { code?: string; cause?: { code?: string } }) => {

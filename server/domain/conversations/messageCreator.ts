@@ -5,7 +5,7 @@ import { columnList, q, rawRows, type RawSql, sqlText, tableRow } from '../../db
 import { attachments, conversations, events, messages } from '../../db/schema.ts';
 import { AppError, forbidden } from '../../errors.ts';
 import { canWorkConversation, isStaff } from '../auth/policy.ts';
-import { type Actor, type Ctx, eventRecorded, jobsStatement, transact } from '../context.ts';
+import { type Actor, type Ctx, eventRecorded, jobsStatement, transactOn } from '../context.ts';
 import { DURABLE_EVENTS } from '../../jobs/boss.ts';
 import { attachmentLinker } from '../files/attachments.ts';
 import { slaCheckJobs, slaPlanner } from '../sla/slaScheduler.ts';
@@ -41,7 +41,7 @@ export async function messageCreator(ctx: Ctx, conversationId: string, input: Me
   // Outside a transaction (single): the plain message of a running chat is one statement,
   // guarded against any change since it was read; anything else takes the locked way.
   if (!ctx.inTransaction) {
-    return (await plainMessage(ctx, conversationId, input)) ?? transact(ctx.services, ctx.actor, (tx) => messageCreator(tx, conversationId, input), ctx.ip);
+    return (await plainMessage(ctx, conversationId, input)) ?? transactOn(ctx, (tx) => messageCreator(tx, conversationId, input));
   }
   const conversation = await conversationGetter(ctx, conversationId, { lock: true });
   return messageAdder(ctx, conversation, input, false);
@@ -234,10 +234,18 @@ async function messageWriter(
 ): Promise<{ message: MessageRow; events: (typeof events.$inferSelect)[] } | null> {
   const [out] = await rawRows<{ message: Record<string, unknown>; events: Record<string, unknown>[] }>(
     ctx.db,
-    q`with message as (
+    q`with ${
+      // Unlocked mode takes the conversation row first, as the locked way does: writers that took
+      // it in the other order (message, then row) would deadlock with a locked writer of the same seq.
+      expect
+        ? q`locked as (select id from conversations where id = ${conversationId}::uuid and last_seq = ${expect.lastSeq}::int and status = ${expect.status}::text for update),`
+        : q``
+    }
+    message as (
       insert into messages (conversation_id, inbox_id, seq, direction, visibility, content_type, body, author_type, author_id, external_id, idempotency_key, meta, created_at)
-      values (${conversationId}::uuid, ${m.inboxId}::uuid, ${m.seq}::int, ${m.direction}::text, ${m.visibility}::text, ${m.contentType}::text, ${m.body}::text,
-        ${m.authorType}::text, ${m.authorId}::uuid, ${m.externalId}::text, ${m.idempotencyKey}::text, ${JSON.stringify(m.meta)}::jsonb, ${m.createdAt.toISOString()}::timestamptz)
+      select ${conversationId}::uuid, ${m.inboxId}::uuid, ${m.seq}::int, ${m.direction}::text, ${m.visibility}::text, ${m.contentType}::text, ${m.body}::text,
+        ${m.authorType}::text, ${m.authorId}::uuid, ${m.externalId}::text, ${m.idempotencyKey}::text, ${JSON.stringify(m.meta)}::jsonb, ${m.createdAt.toISOString()}::timestamptz
+      ${expect ? q`where exists (select 1 from locked)` : q``}
       on conflict do nothing
       returning *),
     conversation as (
