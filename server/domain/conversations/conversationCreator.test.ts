@@ -5,6 +5,7 @@ import { DB_KINDS } from '../../../test/helpers/db.ts';
 import { bearer, createTestApp, loginAgent, makeAgent, makeContact, makeTeam, makeToken, type TestApp } from '../../../test/helpers/app.ts';
 import { API, expectError, rowCounts } from '../../../test/api/helpers.ts';
 import { type Actor, transact } from '../context.ts';
+import { presentMessage } from '../../routes/api/present.ts';
 import { conversationCreator } from './conversationCreator.ts';
 
 const T0 = new Date('2026-11-24T02:00:00Z'); // Tuesday 10:00 in Shanghai
@@ -90,6 +91,11 @@ describe.each(DB_KINDS)('conversationCreator on %s', (kind) => {
     expect(t.published.slice(published).map((e) => ({ id: e.id, type: e.type, data: e.data, createdAt: e.createdAt }))).toEqual(
       history.map((e) => ({ id: e.id, type: e.type, data: e.data, createdAt: e.createdAt.toISOString() })),
     );
+    // The first message's push carries it, named as GET …/messages names it.
+    const listed = (await token('GET', `${API}/conversations/${created.id}/messages`)).json().items[0];
+    const pushed = t.published.slice(published).find((e) => e.type === 'messages.create')!.push!;
+    expect(presentMessage(pushed.message as never)).toEqual(listed);
+    expect(pushed.conversation).toEqual({ status: 'new', lastSeq: 1, teamId: null, assigneeId: null });
   });
 
   it('finds an existing contact by email and records no contacts.create', async () => {

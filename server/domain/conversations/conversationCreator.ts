@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import type { ChannelKind } from '../../../common/enums.ts';
 import type { ConversationCreate } from '../../../common/schemas.ts';
 import { columnList, q, rawRows, type RawSql, tableRow } from '../../db/raw.ts';
-import { categories, conversations, events, inboxes } from '../../db/schema.ts';
+import { categories, conversations, events, inboxes, messages } from '../../db/schema.ts';
 import { DURABLE_EVENTS } from '../../jobs/boss.ts';
 import { AppError, forbidden, notFound } from '../../errors.ts';
 import { canSeeConversation, isStaff } from '../auth/policy.ts';
@@ -138,8 +138,18 @@ export async function conversationCreator(ctx: Ctx, input: z.output<typeof Conve
     if (existing) return existing;
     throw notFound('Contact or team');
   }
-  for (const event of written.events) await eventRecorded(ctx, event);
-  return { conversation: written.conversation, created: true };
+  const { conversation, message } = written;
+  for (const row of written.events) {
+    const event = await eventRecorded(ctx, row);
+    // The push of the first message carries it (as messageCreator's do), so no process reads it back.
+    if (event.type === 'messages.create') {
+      event.push = {
+        message: { ...message, authorName: conversation.contact.name || conversation.contact.email, attachments: [] },
+        conversation: { status: conversation.status, lastSeq: conversation.lastSeq, teamId: conversation.teamId, assigneeId: conversation.assigneeId },
+      };
+    }
+  }
+  return { conversation, created: true };
 }
 
 /** A conversation opened before with this idempotency key; someone else's key is a conflict, and says nothing more. */
@@ -177,7 +187,7 @@ async function conversationWriter(
   body: string,
   history: History,
   jobs: RawSql | null,
-): Promise<{ conversation: ConversationView; events: (typeof events.$inferSelect)[] } | null> {
+): Promise<{ conversation: ConversationView; message: typeof messages.$inferSelect; events: (typeof events.$inferSelect)[] } | null> {
   const contactCte =
     'id' in contact
       ? q`contact as (select id, name, email, false as inserted from contacts where id = ${contact.id}::uuid)`
@@ -193,7 +203,7 @@ async function conversationWriter(
             insert into contact_identities (contact_id, channel, external_id)
             select id, 'email', email from contact where inserted
             on conflict do nothing)`;
-  const [out] = await rawRows<{ conversation: Record<string, unknown>; contact_name: string; contact_email: string | null; events: Record<string, unknown>[] }>(
+  const [out] = await rawRows<{ conversation: Record<string, unknown>; contact_name: string; contact_email: string | null; message: Record<string, unknown>; events: Record<string, unknown>[] }>(
     ctx.db,
     q`with ${contactCte},
     conversation as (
@@ -212,7 +222,7 @@ async function conversationWriter(
     message as (
       insert into messages (conversation_id, inbox_id, seq, direction, visibility, content_type, body, author_type, author_id, created_at)
       select id, inbox_id, last_seq, 'in', 'public', 'text', ${body}::text, 'contact', contact_id, last_message_at from conversation
-      returning id),
+      returning ${columnList(messages)}),
     history as (
       insert into events (type, actor_type, actor_id, subject_type, subject_id, conversation_id, data, ip)
       select type, ${ctx.actor.type}::text, ${ctx.actor.id}::uuid, subject_type, subject_id, conversation_id, data, ${ctx.ip ?? null}::text
@@ -232,6 +242,7 @@ async function conversationWriter(
       returning ${columnList(events)})${jobs ? q`,
     jobs as (${jobs})` : q``}
     select row_to_json(conversation) as conversation, contact.name as contact_name, contact.email as contact_email,
+      (select row_to_json(message) from message) as message,
       (select json_agg(h order by h.id) from history h) as events
     from conversation, contact`,
   );
@@ -239,6 +250,7 @@ async function conversationWriter(
   const conversation = tableRow(conversations, out.conversation);
   return {
     conversation: { ...conversation, channel: history.channel as ConversationView['channel'], contact: { id: conversation.contactId, name: out.contact_name, email: out.contact_email } },
+    message: tableRow(messages, out.message),
     events: out.events.map((e) => tableRow(events, e)),
   };
 }
