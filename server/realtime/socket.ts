@@ -292,6 +292,12 @@ function messageUpdateCoalescer(io: Server) {
   };
 }
 
+/** Whether any staff socket is connected to this process (each joins one of these two rooms). */
+function hasStaffHere(io: Server): boolean {
+  const local = io.of('/').adapter.rooms;
+  return (local.get(rooms.allConversations)?.size ?? 0) > 0 || (local.get(rooms.unteamed)?.size ?? 0) > 0;
+}
+
 /** Turns one committed event into the pushes its audience should get. */
 async function push(io: Server, services: Services, event: DomainEvent, updates: ReturnType<typeof messageUpdateCoalescer>): Promise<void> {
   const local = io.local;
@@ -315,6 +321,8 @@ async function push(io: Server, services: Services, event: DomainEvent, updates:
     local.to(rooms.conversationStaff(conversationId)).emit(SOCKET_EVENTS.message, payload);
     if (found.message.visibility === 'public') local.to(rooms.conversationCustomer(conversationId)).emit(SOCKET_EVENTS.message, payload);
   } else {
+    // Only staff hear about other changes: a process with no staff socket reads nothing for them.
+    if (!hasStaffHere(io)) return;
     conversation = await conversationLoader(services.database.db, conversationId);
     if (!conversation) return;
     const names = await actorNames(services.database.db, [{ type: event.actorType, id: event.actorId }]);
