@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
-import { conversations, events, messages } from '../../db/schema.ts';
+import { conversations, events, messages, slaPolicies } from '../../db/schema.ts';
 import { DB_KINDS } from '../../../test/helpers/db.ts';
 import { asSystem, createTestApp, makeAgent, makeContact, type TestApp } from '../../../test/helpers/app.ts';
 import { single, transact } from '../context.ts';
@@ -71,6 +71,24 @@ describe.each(DB_KINDS)('messageCreator on %s', (kind) => {
     const again = await single(t.services, customer, (ctx) => messageCreator(ctx, conversation.id, { body: 'fast 3', idempotencyKey: 'fast-key-3-abcdef' }));
     expect(again.created).toBe(false);
     expect(again.message.id).toBe(results[3]!.message.id);
+  });
+
+  it('outside a transaction, the first unanswered customer message starts the next-response clock; later ones keep it', async () => {
+    await t.services.database.db.insert(slaPolicies).values({ name: 'Chat', firstResponseMinutes: 5, nextResponseMinutes: 10, resolutionMinutes: 600, businessHours: false });
+    const { contact, conversation } = await openTicket();
+    const agent = await makeAgent(t, { role: 'admin' });
+    const actor = { type: 'agent' as const, id: agent.id, role: 'admin' as const, teamIds: [], name: agent.name };
+    await single(t.services, actor, (ctx) => messageCreator(ctx, conversation.id, { body: 'Looking into it' }));
+    const customer = { type: 'contact' as const, id: contact.id };
+    const started = Date.now();
+    const first = await single(t.services, customer, (ctx) => messageCreator(ctx, conversation.id, { body: 'Thanks, waiting' }));
+    const due = (await t.services.database.db.select({ due: conversations.nextResponseDueAt }).from(conversations).where(eq(conversations.id, conversation.id)))[0]!.due!;
+    expect(first.conversation.nextResponseDueAt?.getTime()).toBe(due.getTime());
+    expect(due.getTime()).toBeGreaterThanOrEqual(started + 10 * 60_000 - 1000);
+    expect(due.getTime()).toBeLessThanOrEqual(Date.now() + 10 * 60_000 + 1000);
+    await single(t.services, customer, (ctx) => messageCreator(ctx, conversation.id, { body: 'Still waiting' }));
+    const again = (await t.services.database.db.select({ due: conversations.nextResponseDueAt, lastSeq: conversations.lastSeq }).from(conversations).where(eq(conversations.id, conversation.id)))[0]!;
+    expect(again).toEqual({ due, lastSeq: 4 });
   });
 
   it('outside a transaction, a message that changes the conversation (reopen) takes the locked way and records the change', async () => {

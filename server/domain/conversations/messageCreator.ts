@@ -49,9 +49,10 @@ export async function messageCreator(ctx: Ctx, conversationId: string, input: Me
 
 /**
  * The common case without BEGIN, lock and COMMIT: read the conversation, and when the message
- * changes nothing but its position (no status change, no SLA clock moves, no files, no durable
- * follow-up) write it in one statement that fails unless the conversation still stands as read.
- * Null: not such a message, or something changed meanwhile — the caller takes the locked way.
+ * changes nothing but its position and SLA due times (no status change, no files, no durable
+ * follow-up) write it, with its SLA check jobs, in one statement that fails unless the
+ * conversation still stands as read. Null: not such a message, or something changed meanwhile —
+ * the caller takes the locked way.
  */
 async function plainMessage(ctx: Ctx, conversationId: string, input: MessageInput) {
   if (input.attachmentIds?.length) return null;
@@ -77,7 +78,9 @@ function sqlState(err: unknown): string | undefined {
 /** Thrown by messageAdder in its guarded mode when the message needs the locked way. */
 class NotPlain extends Error {}
 
-const PLAIN_FIELDS = new Set(['lastSeq', 'lastMessageAt', 'updatedAt']);
+// The SLA due times a message may move (the customer's first unanswered message starts the
+// next-response clock) are worked out from priority, category and team: the guard checks those too.
+const PLAIN_FIELDS = new Set(['lastSeq', 'lastMessageAt', 'updatedAt', 'firstResponseDueAt', 'nextResponseDueAt', 'resolutionDueAt', 'slaPolicyId']);
 
 async function messageAdder(
   ctx: Ctx,
@@ -128,7 +131,7 @@ async function messageAdder(
     // Only notes that name someone need the (durable) notifier.
     ...(visibility === 'private' && /(^|[\s(])@\S/u.test(input.body) ? { mentions: true } : {}),
   };
-  if (guarded && (statusChange || checks.length || Object.keys(set).some((k) => !PLAIN_FIELDS.has(k)) || DURABLE_EVENTS['messages.create']!({ data: messageData } as never))) {
+  if (guarded && (statusChange || Object.keys(set).some((k) => !PLAIN_FIELDS.has(k)) || DURABLE_EVENTS['messages.create']!({ data: messageData } as never))) {
     throw new NotPlain();
   }
   const statusData = statusChange
@@ -147,7 +150,7 @@ async function messageAdder(
     idempotencyKey: input.idempotencyKey ?? null,
     meta: input.meta ?? {},
     createdAt: now,
-  }, messageData, statusData, await jobsStatement(ctx.services, checks), guarded ? { lastSeq: conversation.lastSeq, status: conversation.status } : null);
+  }, messageData, statusData, await jobsStatement(ctx.services, checks), guarded ? { lastSeq: conversation.lastSeq, status: conversation.status, priority: conversation.priority, categoryId: conversation.categoryId, teamId: conversation.teamId } : null);
   if (!written) {
     // The provider id or client key is taken (a re-delivery or a resend; the insert found it, so
     // the usual case costs no lookup): answer with the stored message.
@@ -203,6 +206,11 @@ function authorNameOf(actor: Actor, fromCustomer: boolean, conversation: Convers
 
 const CONVERSATION_COLUMNS = getTableColumns(conversations);
 
+/** The conversation still stands as read: same position, status and SLA inputs. */
+const asRead = (e: { lastSeq: number; status: string; priority: string; categoryId: string | null; teamId: string | null }) =>
+  q`last_seq = ${e.lastSeq}::int and status = ${e.status}::text and priority = ${e.priority}::text
+    and category_id is not distinct from ${e.categoryId}::uuid and team_id is not distinct from ${e.teamId}::uuid`;
+
 /** `"col" = $n::type, …` for the conversation fields a message changes. */
 function setList(set: Partial<ConversationRow>): RawSql {
   const parts: RawSql[] = [];
@@ -230,7 +238,7 @@ async function messageWriter(
   statusData: Record<string, unknown> | null,
   jobs: RawSql | null,
   /** Unlocked mode: the conversation as read; the statement fails (22012) unless it still stands so. */
-  expect: { lastSeq: number; status: string } | null,
+  expect: { lastSeq: number; status: string; priority: string; categoryId: string | null; teamId: string | null } | null,
 ): Promise<{ message: MessageRow; events: (typeof events.$inferSelect)[] } | null> {
   const [out] = await rawRows<{ message: Record<string, unknown>; events: Record<string, unknown>[] }>(
     ctx.db,
@@ -238,7 +246,7 @@ async function messageWriter(
       // Unlocked mode takes the conversation row first, as the locked way does: writers that took
       // it in the other order (message, then row) would deadlock with a locked writer of the same seq.
       expect
-        ? q`locked as (select id from conversations where id = ${conversationId}::uuid and last_seq = ${expect.lastSeq}::int and status = ${expect.status}::text for update),`
+        ? q`locked as (select id from conversations where id = ${conversationId}::uuid and ${asRead(expect)} for update),`
         : q``
     }
     message as (
@@ -250,7 +258,7 @@ async function messageWriter(
       returning *),
     conversation as (
       update conversations set ${setList(set)} where id = ${conversationId}::uuid and exists (select 1 from message)${
-        expect ? q` and last_seq = ${expect.lastSeq}::int and status = ${expect.status}::text` : q``
+        expect ? q` and ${asRead(expect)}` : q``
       } returning id),
     history as (
       insert into events (type, actor_type, actor_id, subject_type, subject_id, conversation_id, data, ip)
