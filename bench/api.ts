@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { freshDatabase } from './database.ts';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import pg from 'pg';
 
 /**
  * bench:api — ticket create and conversation list throughput and latency on PostgreSQL,
@@ -10,28 +10,8 @@ import pg from 'pg';
  * processes; the load comes from this one, over loopback only, for a bounded time.
  */
 const ROOT = join(import.meta.dirname, '..');
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
-
-async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `sb_bench_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: ADMIN_URL });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
-}
 
 function startProcess(args: string[], env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
@@ -56,9 +36,9 @@ interface Figures {
   non2xx: number;
 }
 
-async function load(url: string, options: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: () => string }, duration = SECONDS): Promise<Figures> {
+async function load(url: string, options: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: () => string }, duration = SECONDS, warmUp = true): Promise<Figures> {
   // Warm up first (JIT, module compilation, connection pools); only the second run counts.
-  if (duration === SECONDS) await load(url, options, 2);
+  if (warmUp) await load(url, options, 2, false);
   const result = await autocannon({
     url,
     method: options.method,
@@ -85,7 +65,7 @@ const ticketBody = () =>
     fields: { coin: 'USDT', network: 'TRC20' },
   });
 
-const db = await freshDatabase();
+const db = await freshDatabase(`sb_bench_${Date.now()}`);
 const processes: ChildProcess[] = [];
 try {
   const env = { DATABASE_URL: db.url, SEED_DEMO: '0', LOG_LEVEL: 'error', REDIS_URL: '' };

@@ -1,4 +1,5 @@
 import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
+import { ADMIN_URL, freshDatabase } from './database.ts';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -38,7 +39,6 @@ import type { AgentSpec, Command, CustomerSpec, SendResult } from './chat-load.t
  */
 const ROOT = join(import.meta.dirname, '..');
 const env = process.env;
-const ADMIN_URL = env.BENCH_DATABASE_URL ?? env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = env.BENCH_REDIS_URL ?? env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const N = Number(env.BENCH_CHAT_CONNECTIONS ?? 10_000);
 const M = Number(env.BENCH_CHAT_AGENTS ?? 20);
@@ -65,25 +65,6 @@ const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)}s`.padStart(
 const log = (line: string) => console.log(`[${elapsed()}] ${line}`);
 
 // ── processes ──
-
-async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = BENCH_DB;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: ADMIN_URL });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
-}
 
 interface Spawned {
   child: ChildProcess;
@@ -566,7 +547,7 @@ console.log(`machine busy before the run: ${busyBefore}% of ${cpus().length} cor
 // One server process holds every customer socket: it needs a descriptor for each.
 const fdLimit = Number(spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).stdout.trim());
 if (fdLimit && fdLimit < N + 1000) console.log(`warning: ulimit -n is ${fdLimit}, too few for ${N} sockets in one server process; raise it (ulimit -n 65535) first\n`);
-const db = await freshDatabase();
+const db = await freshDatabase(BENCH_DB);
 const dataDir = mkdtempSync(join(tmpdir(), 'sb-bench-chat-'));
 const servers: Spawned[] = [];
 const loads: LoadProcess[] = [];
