@@ -429,6 +429,41 @@ export const Me = z
   .meta({ id: 'Me' });
 export type Me = z.infer<typeof Me>;
 
+/** GET /chats/live: waiting and offered chats, active chats, every agent's status and load. */
+export const LiveQueueOut = z
+  .object({
+    waiting: z.array(
+      z.object({
+        id: Id,
+        number: z.number().int(),
+        subject: z.string(),
+        language: z.string(),
+        categoryId: Id.nullable(),
+        teamId: Id.nullable(),
+        priority: z.string(),
+        urgent: z.boolean(),
+        vipTier: z.number().int(),
+        waitingSeconds: z.number().int(),
+        position: z.number().int().nullable(),
+        contactName: z.string(),
+        offeredTo: Id.nullable(),
+        offeredAt: z.string().nullable(),
+        offerSecondsLeft: z.number().int().nullable(),
+      }),
+    ),
+    active: z.array(
+      z.object({ id: Id, number: z.number().int(), subject: z.string(), contactName: z.string(), assigneeId: Id.nullable(), status: z.string(), startedAt: z.string(), lastMessageAt: z.string() }),
+    ),
+    agents: z.array(
+      z.object({ id: Id, name: z.string(), status: z.enum(AGENT_STATUSES), capacity: z.number().int(), activeChats: z.number().int(), languages: z.array(z.string()), teamIds: z.array(Id) }),
+    ),
+    averageHandlingSeconds: z.number().int(),
+    /** Seconds an agent has to accept an offer before it goes to someone else. */
+    acceptSeconds: z.number().int(),
+  })
+  .meta({ id: 'LiveQueue' });
+export type LiveQueueOut = z.infer<typeof LiveQueueOut>;
+
 export const SettingsOut = z
   .object({
     requireTotp: z.boolean(),

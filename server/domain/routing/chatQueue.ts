@@ -1,4 +1,5 @@
 import { and, asc, eq, gte, inArray, isNotNull, sql } from 'drizzle-orm';
+import type { AgentStatus } from '../../../common/enums.ts';
 import { agents, categories, contacts, conversations, teamMembers } from '../../db/schema.ts';
 import { forbidden } from '../../errors.ts';
 import { isStaff } from '../auth/policy.ts';
@@ -100,7 +101,7 @@ export interface LiveQueue {
     offerSecondsLeft: number | null;
   }[];
   active: { id: string; number: number; subject: string; contactName: string; assigneeId: string | null; status: string; startedAt: Date; lastMessageAt: Date }[];
-  agents: { id: string; name: string; status: string; capacity: number; activeChats: number; languages: string[]; teamIds: string[] }[];
+  agents: { id: string; name: string; status: AgentStatus; capacity: number; activeChats: number; languages: string[]; teamIds: string[] }[];
   averageHandlingSeconds: number;
   /** How long an agent has to accept an offer (the chatAcceptSeconds setting), for countdowns. */
   acceptSeconds: number;

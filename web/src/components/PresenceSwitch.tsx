@@ -2,13 +2,13 @@ import { Badge, Group, Menu, Text, UnstyledButton } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
+import { AGENT_STATUSES, type AgentStatus } from '../../../common/enums.ts';
 import type { Me } from '../../../common/schemas.ts';
 import { api } from '../api.ts';
 import { meKey } from '../queries.ts';
 import { IconCheck, IconChevronDown } from './icons.tsx';
 
-export type AgentStatus = 'online' | 'away' | 'offline';
-const STATUSES: AgentStatus[] = ['online', 'away', 'offline'];
+const STATUSES = AGENT_STATUSES;
 export const STATUS_COLORS: Record<AgentStatus, string> = { online: 'teal', away: 'yellow', offline: 'gray' };
 
 export function StatusDot({ status, size = 8 }: { status: AgentStatus; size?: number }) {

@@ -1,6 +1,6 @@
 /** Types the web app derives from the shared API schemas (the schemas themselves stay out of the bundle). */
 import type { z } from 'zod';
-import type { CannedReplyOut, MacroOut, SavedViewOut, SettingsOut, TeamCreate, TokenOut as TokenOutSchema } from '../../../common/schemas.ts';
+import type { CannedReplyOut, LiveQueueOut, MacroOut, SavedViewOut, SettingsOut, TeamCreate, TokenOut as TokenOutSchema } from '../../../common/schemas.ts';
 
 export type TokenOut = z.infer<typeof TokenOutSchema>;
 export type CreatedToken = TokenOut & { token: string };
@@ -45,27 +45,5 @@ export interface BulkResult {
   failed: { id: string; error: { code: string; message: string } }[];
 }
 
-/** GET /chats/live: the live queue, active chats and every agent's load. */
-export interface LiveQueue {
-  waiting: {
-    id: string;
-    number: number;
-    subject: string;
-    language: string;
-    categoryId: string | null;
-    teamId: string | null;
-    priority: string;
-    urgent: boolean;
-    vipTier: number;
-    waitingSeconds: number;
-    position: number | null;
-    contactName: string;
-    offeredTo: string | null;
-    offeredAt: string | null;
-    offerSecondsLeft: number | null;
-  }[];
-  active: { id: string; number: number; subject: string; contactName: string; assigneeId: string | null; status: string; startedAt: string; lastMessageAt: string }[];
-  agents: { id: string; name: string; status: 'online' | 'away' | 'offline'; capacity: number; activeChats: number; languages: string[]; teamIds: string[] }[];
-  averageHandlingSeconds: number;
-  acceptSeconds: number;
-}
+/** GET /chats/live. */
+export type LiveQueue = z.infer<typeof LiveQueueOut>;

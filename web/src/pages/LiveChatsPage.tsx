@@ -9,7 +9,7 @@ import { clockDuration, localName, useTicker } from '../lib/format.ts';
 import type { LiveQueue } from '../lib/types.ts';
 import { byId, meKey, useCategories, useLiveQueue, useMe } from '../queries.ts';
 import { QueryStateCard } from '../components/QueryStateCard.tsx';
-import { StatusBadge as AgentStatusBadge, type AgentStatus } from '../components/PresenceSwitch.tsx';
+import { StatusBadge as AgentStatusBadge } from '../components/PresenceSwitch.tsx';
 import { RelativeTime } from '../components/Badges.tsx';
 
 type Waiting = LiveQueue['waiting'][number];
@@ -253,7 +253,7 @@ export function LiveChatsPage() {
                       </Text>
                     </Table.Td>
                     <Table.Td>
-                      <AgentStatusBadge status={a.status as AgentStatus} />
+                      <AgentStatusBadge status={a.status} />
                     </Table.Td>
                     <Table.Td>
                       <Group gap="xs" wrap="nowrap">

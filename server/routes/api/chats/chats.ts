@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConversationOut, Id } from '../../../../common/schemas.ts';
+import { ConversationOut, Id, LiveQueueOut } from '../../../../common/schemas.ts';
 import { sessionCreator } from '../../../domain/auth/sessions.ts';
 import { type Actor, transact } from '../../../domain/context.ts';
 import { chatQueueReader, liveQueueReader } from '../../../domain/routing/chatQueue.ts';
@@ -21,39 +21,6 @@ const QueueOut = z
     quietHoursUtc: z.array(z.number().int()),
   })
   .meta({ id: 'ChatQueue' });
-
-const LiveQueueOut = z
-  .object({
-    waiting: z.array(
-      z.object({
-        id: Id,
-        number: z.number().int(),
-        subject: z.string(),
-        language: z.string(),
-        categoryId: Id.nullable(),
-        teamId: Id.nullable(),
-        priority: z.string(),
-        urgent: z.boolean(),
-        vipTier: z.number().int(),
-        waitingSeconds: z.number().int(),
-        position: z.number().int().nullable(),
-        contactName: z.string(),
-        offeredTo: Id.nullable(),
-        offeredAt: z.string().nullable(),
-        offerSecondsLeft: z.number().int().nullable(),
-      }),
-    ),
-    active: z.array(
-      z.object({ id: Id, number: z.number().int(), subject: z.string(), contactName: z.string(), assigneeId: Id.nullable(), status: z.string(), startedAt: z.string(), lastMessageAt: z.string() }),
-    ),
-    agents: z.array(
-      z.object({ id: Id, name: z.string(), status: z.string(), capacity: z.number().int(), activeChats: z.number().int(), languages: z.array(z.string()), teamIds: z.array(Id) }),
-    ),
-    averageHandlingSeconds: z.number().int(),
-    /** Seconds an agent has to accept an offer before it goes to someone else. */
-    acceptSeconds: z.number().int(),
-  })
-  .meta({ id: 'LiveQueue' });
 
 const TransferBody = z
   .object({ agentId: Id.optional(), teamId: Id.optional(), note: z.string().trim().max(5000).optional() })
