@@ -99,6 +99,27 @@ describe.each(DB_KINDS)('conversation list on %s', (kind) => {
     expect(seen).toEqual(all);
   });
 
+  it('shows every change at once, though each process remembers the rows it has presented', async () => {
+    const list = async () => ((await admin.request('GET', `${API}/conversations?limit=200`)).json() as { items: Item[] }).items;
+    const before = await list();
+    expect(await list()).toEqual(before);
+    const plain = before.find((i) => i.subject === 'Plain')!;
+    const contact = plain.contact as { id: string; name: string };
+    // A change to the conversation, and one to its contact alone (the conversation row is untouched).
+    expect((await admin.request('PATCH', `${API}/conversations/${plain.id}`, { priority: 'high' })).statusCode).toBe(200);
+    const renamed = await admin.request('PATCH', `${API}/contacts/${contact.id}`, { name: 'Renamed Customer' });
+    expect(renamed.statusCode, renamed.body).toBe(200);
+    const after = await list();
+    for (const item of after.filter((i) => (i.contact as { id: string }).id === contact.id)) {
+      expect((item.contact as { name: string }).name).toBe('Renamed Customer');
+      expect(item).toEqual((await admin.request('GET', `${API}/conversations/${item.id}`)).json());
+    }
+    expect(after.find((i) => i.id === plain.id)!.priority).toBe('high');
+    // Rows that did not change are presented as before.
+    const untouched = (i: Item) => (i.contact as { id: string }).id !== contact.id;
+    expect(after.filter(untouched)).toEqual(before.filter(untouched));
+  });
+
   it('lists for a customer only their own, presented the same way', async () => {
     const page = (await customer.request('GET', `${API}/conversations?limit=200`)).json() as { items: Item[] };
     expect(page.items.map((i) => i.subject).sort()).toEqual(['Odd', 'Plain', 'Quotes " and \\ and 换行\n and \u0001 control', 'Rated'].sort());

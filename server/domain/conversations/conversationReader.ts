@@ -6,7 +6,7 @@ import { columnList, q, rawRows, sqlText, tableRow } from '../../db/raw.ts';
 import { contacts, conversations, inboxes } from '../../db/schema.ts';
 import { AppError, notFound } from '../../errors.ts';
 import { canSeeConversation, conversationScope, requireActor, scoped } from '../auth/policy.ts';
-import type { Ctx } from '../context.ts';
+import type { Ctx, Services } from '../context.ts';
 
 export type ConversationRow = typeof conversations.$inferSelect;
 export type ConversationView = ConversationRow & {
@@ -116,9 +116,9 @@ export async function conversationLister(ctx: Ctx, query: z.output<typeof Conver
   }
   // The limit is a validated integer written into the text: a parameter would leave the planner guessing.
   const limit = Math.trunc(query.limit) + 1;
-  const rows = await rawRows<{ item: string; t: string; id: string }>(
+  const rows = await rawRows<{ id: string; v: string; t: string }>(
     ctx.db,
-    q`select ${CONVERSATION_JSON} as item, ${sqlText(isoText('conversations.last_message_at'))} as t, conversations.id
+    q`select conversations.id, ${ROW_VERSION} as v, ${sqlText(isoText('conversations.last_message_at'))} as t
       from conversations
       join inboxes on inboxes.id = conversations.inbox_id
       join contacts on contacts.id = conversations.contact_id
@@ -129,7 +129,53 @@ export async function conversationLister(ctx: Ctx, query: z.output<typeof Conver
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   const nextCursor = rows.length > query.limit && last ? encodeCursor({ t: last.t, id: last.id }) : null;
-  return { items: page.map((r) => r.item), nextCursor };
+  return { items: await presentedItems(ctx, page), nextCursor };
+}
+
+/*
+ * Presenting a conversation costs PostgreSQL four times what finding it does, and between two
+ * loads of an inbox view (every agent's list refetches on each change) nearly every row is the
+ * same. So each process keeps the JSON of the row versions it has presented: the list query
+ * returns ids and versions only, and a second query presents just the rows not yet seen.
+ * A version is the xmin of the three rows the JSON is made of (conversation, contact, inbox):
+ * PostgreSQL gives every committed update a new one, so a stale entry can never match and
+ * nothing has to be invalidated, in this process or any other. Inside a write transaction
+ * its own uncommitted updates share one xmin, so there the cache is neither read nor filled.
+ */
+const ROW_VERSION = sqlText(`conversations.xmin::text || '.' || contacts.xmin::text || '.' || inboxes.xmin::text`);
+/** About 1 kB each: a bounded few MB, oldest first out. */
+const PRESENTED_MAX = 10_000;
+const presentedStores = new WeakMap<Services, Map<string, string>>();
+
+async function presentedItems(ctx: Ctx, page: { id: string; v: string }[]): Promise<string[]> {
+  let store = presentedStores.get(ctx.services);
+  if (!store) presentedStores.set(ctx.services, (store = new Map()));
+  const items = new Map<string, string>();
+  const missing: string[] = [];
+  for (const r of page) {
+    const hit = ctx.inTransaction ? undefined : store.get(`${r.id} ${r.v}`);
+    if (hit === undefined) missing.push(r.id);
+    else items.set(r.id, hit);
+  }
+  if (missing.length) {
+    const rows = await rawRows<{ id: string; v: string; item: string }>(
+      ctx.db,
+      q`select conversations.id, ${ROW_VERSION} as v, ${CONVERSATION_JSON} as item
+        from conversations
+        join inboxes on inboxes.id = conversations.inbox_id
+        join contacts on contacts.id = conversations.contact_id
+        where conversations.id = any(${missing}::uuid[])`,
+    );
+    for (const r of rows) {
+      // Changed since the first query: the newer version is shown, and kept under its own version.
+      items.set(r.id, r.item);
+      if (ctx.inTransaction) continue;
+      if (store.size >= PRESENTED_MAX) store.delete(store.keys().next().value!);
+      store.set(`${r.id} ${r.v}`, r.item);
+    }
+  }
+  // A row deleted between the two queries is left out.
+  return page.map((r) => items.get(r.id)).filter((item): item is string => item !== undefined);
 }
 
 /*
