@@ -105,6 +105,38 @@ describe.each(DB_KINDS)('messageCreator on %s', (kind) => {
     expect(history.at(-1)!.data).toEqual({ before: { status: 'pending' }, after: { status: 'open' }, reason: 'customer_reply' });
   });
 
+  it('outside a transaction, a conversation remembered from the last message but changed behind the process’s back is read again', async () => {
+    const { contact, conversation } = await openTicket();
+    const customer = { type: 'contact' as const, id: contact.id };
+    const db = t.services.database.db;
+    // The first plain message leaves the conversation remembered as open, at seq 2.
+    await single(t.services, customer, (ctx) => messageCreator(ctx, conversation.id, { body: 'first' }));
+    // Another process sets it pending and its event has not arrived (no event here at all).
+    await db.update(conversations).set({ status: 'pending' }).where(eq(conversations.id, conversation.id));
+    const { conversation: after } = await single(t.services, customer, (ctx) => messageCreator(ctx, conversation.id, { body: 'second' }));
+    // Written against the real state: the customer's reply reopened it, with the change recorded.
+    expect(after.status).toBe('open');
+    const [row] = await db.select({ status: conversations.status, lastSeq: conversations.lastSeq }).from(conversations).where(eq(conversations.id, conversation.id));
+    expect(row).toEqual({ status: 'open', lastSeq: 3 });
+    const history = await db.select().from(events).where(and(eq(events.conversationId, conversation.id), eq(events.type, 'conversations.update')));
+    expect(history.at(-1)!.data).toEqual({ before: { status: 'pending' }, after: { status: 'open' }, reason: 'customer_reply' });
+    // A reassignment behind its back is caught too: the next message still lands once, in order.
+    await single(t.services, customer, (ctx) => messageCreator(ctx, conversation.id, { body: 'remembered again' }));
+    const agent = await makeAgent(t);
+    await db.update(conversations).set({ assigneeId: agent.id }).where(eq(conversations.id, conversation.id));
+    const third = await single(t.services, customer, (ctx) => messageCreator(ctx, conversation.id, { body: 'third' }));
+    expect(third.conversation.assigneeId).toBe(agent.id);
+    const rows = await db.select({ seq: messages.seq, body: messages.body }).from(messages).where(eq(messages.conversationId, conversation.id));
+    expect(rows.sort((a, b) => a.seq - b.seq).map((r) => r.body)).toEqual(['我的充值还没到', 'first', 'second', 'remembered again', 'third']);
+  });
+
+  it('outside a transaction, a remembered conversation is not used for someone who may not see it', async () => {
+    const { contact, conversation } = await openTicket();
+    await single(t.services, { type: 'contact', id: contact.id }, (ctx) => messageCreator(ctx, conversation.id, { body: 'mine' }));
+    const stranger = await makeContact(t);
+    await expect(single(t.services, { type: 'contact', id: stranger.id }, (ctx) => messageCreator(ctx, conversation.id, { body: 'not mine' }))).rejects.toMatchObject({ code: 'not_found' });
+  });
+
   it('outside a transaction, a message racing a status change is not written against the old state', async () => {
     const { contact, conversation } = await openTicket();
     const agent = await makeAgent(t, { role: 'admin' });

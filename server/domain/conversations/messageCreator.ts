@@ -4,8 +4,8 @@ import type { ContentType, Visibility } from '../../../common/enums.ts';
 import { columnList, q, rawRows, type RawSql, sqlText, tableRow } from '../../db/raw.ts';
 import { attachments, conversations, events, messages } from '../../db/schema.ts';
 import { AppError, forbidden } from '../../errors.ts';
-import { canWorkConversation, isStaff } from '../auth/policy.ts';
-import { type Actor, type Ctx, eventRecorded, jobsStatement, transactOn } from '../context.ts';
+import { canSeeConversation, canWorkConversation, isStaff, requireActor } from '../auth/policy.ts';
+import { type Actor, type Ctx, type Services, eventRecorded, jobsStatement, transactOn } from '../context.ts';
 import { DURABLE_EVENTS } from '../../jobs/boss.ts';
 import { attachmentLinker } from '../files/attachments.ts';
 import { slaCheckJobs, slaPlanner } from '../sla/slaScheduler.ts';
@@ -48,23 +48,82 @@ export async function messageCreator(ctx: Ctx, conversationId: string, input: Me
 }
 
 /**
- * The common case without BEGIN, lock and COMMIT: read the conversation, and when the message
- * changes nothing but its position and SLA due times (no status change, no files, no durable
- * follow-up) write it, with its SLA check jobs, in one statement that fails unless the
- * conversation still stands as read. Null: not such a message, or something changed meanwhile —
- * the caller takes the locked way.
+ * The common case without BEGIN, lock and COMMIT: take the conversation as this process last
+ * wrote it (or read it now), and when the message changes nothing but its position and SLA due
+ * times (no status change, no files, no durable follow-up) write it, with its SLA check jobs, in
+ * one statement that fails unless the conversation still stands as taken. Null: not such a
+ * message, or something changed meanwhile — the caller takes the locked way.
  */
 async function plainMessage(ctx: Ctx, conversationId: string, input: MessageInput) {
   if (input.attachmentIds?.length) return null;
-  const conversation = await conversationGetter(ctx, conversationId);
+  const actor = requireActor(ctx.actor);
+  const known = rememberedConversation(ctx.services, conversationId);
+  // Access is checked on the remembered state too; the statement's guard makes sure it still holds.
+  if (known && canSeeConversation(actor, known)) {
+    const result = await guardedMessage(ctx, known, input);
+    if (result) return result;
+  }
+  return guardedMessage(ctx, await conversationGetter(ctx, conversationId), input);
+}
+
+async function guardedMessage(ctx: Ctx, conversation: ConversationView, input: MessageInput) {
   try {
     return await messageAdder(ctx, conversation, input, true);
   } catch (err) {
+    forgetConversation(ctx.services, conversation.id);
     if (err instanceof NotPlain) return null;
     // The guard fired (division by zero): the conversation changed since it was read.
     if (sqlState(err) === '22012') return null;
     throw err;
   }
+}
+
+/*
+ * A chat's messages come one after another to the same process, and reading the conversation
+ * back before each costs a round trip and a query as dear as the write. So each process
+ * remembers the conversations it has just written a plain message to, as they stand after it.
+ * Nothing depends on the memory being current: the write's guard compares the fields that decide
+ * what a message does (position, status, priority, category, team, assignee) and takes the read
+ * way when any changed. An entry is dropped when another change to its conversation is heard on
+ * the bus, and is never used after a minute (the contact's name it carries for pushes may change).
+ */
+const REMEMBER_MS = 60_000;
+const REMEMBER_MAX = 20_000;
+interface Remembered {
+  view: ConversationView;
+  at: number;
+  /** The event of the write that left the conversation so: hearing it back is no change. */
+  eventId: number;
+}
+const memories = new WeakMap<Services, Map<string, Remembered>>();
+
+function memoryOf(services: Services): Map<string, Remembered> {
+  let memory = memories.get(services);
+  if (memory) return memory;
+  const created = new Map<string, Remembered>();
+  memories.set(services, created);
+  services.bus.subscribe((event) => {
+    const entry = event.conversationId ? created.get(event.conversationId) : undefined;
+    if (entry && entry.eventId !== event.id) created.delete(event.conversationId!);
+  });
+  return (memory = created);
+}
+
+function rememberedConversation(services: Services, id: string): ConversationView | null {
+  const entry = memoryOf(services).get(id);
+  if (!entry || Date.now() - entry.at > REMEMBER_MS) return null;
+  return entry.view;
+}
+
+function rememberConversation(services: Services, view: ConversationView, eventId: number) {
+  const memory = memoryOf(services);
+  memory.delete(view.id);
+  if (memory.size >= REMEMBER_MAX) memory.delete(memory.keys().next().value!);
+  memory.set(view.id, { view, at: Date.now(), eventId });
+}
+
+function forgetConversation(services: Services, id: string) {
+  memories.get(services)?.delete(id);
 }
 
 /** PostgreSQL's error code, whether the driver's error comes bare or wrapped by drizzle. */
@@ -150,7 +209,7 @@ async function messageAdder(
     idempotencyKey: input.idempotencyKey ?? null,
     meta: input.meta ?? {},
     createdAt: now,
-  }, messageData, statusData, await jobsStatement(ctx.services, checks), guarded ? { lastSeq: conversation.lastSeq, status: conversation.status, priority: conversation.priority, categoryId: conversation.categoryId, teamId: conversation.teamId } : null);
+  }, messageData, statusData, await jobsStatement(ctx.services, checks), guarded ? { lastSeq: conversation.lastSeq, status: conversation.status, priority: conversation.priority, categoryId: conversation.categoryId, teamId: conversation.teamId, assigneeId: conversation.assigneeId } : null);
   if (!written) {
     // The provider id or client key is taken (a re-delivery or a resend; the insert found it, so
     // the usual case costs no lookup): answer with the stored message.
@@ -181,6 +240,7 @@ async function messageAdder(
       conversation: { status: updated.status, lastSeq: updated.lastSeq, teamId: updated.teamId, assigneeId: updated.assigneeId },
     };
   }
+  if (guarded && pushed) rememberConversation(ctx.services, updated, pushed.id);
   return { message: { ...message, attachments: files }, created: true, conversation: updated };
 }
 
@@ -206,10 +266,13 @@ function authorNameOf(actor: Actor, fromCustomer: boolean, conversation: Convers
 
 const CONVERSATION_COLUMNS = getTableColumns(conversations);
 
-/** The conversation still stands as read: same position, status and SLA inputs. */
-const asRead = (e: { lastSeq: number; status: string; priority: string; categoryId: string | null; teamId: string | null }) =>
+type Expected = { lastSeq: number; status: string; priority: string; categoryId: string | null; teamId: string | null; assigneeId: string | null };
+
+/** The conversation still stands as read: same position, status, SLA inputs and access (team, assignee). */
+const asRead = (e: Expected) =>
   q`last_seq = ${e.lastSeq}::int and status = ${e.status}::text and priority = ${e.priority}::text
-    and category_id is not distinct from ${e.categoryId}::uuid and team_id is not distinct from ${e.teamId}::uuid`;
+    and category_id is not distinct from ${e.categoryId}::uuid and team_id is not distinct from ${e.teamId}::uuid
+    and assignee_id is not distinct from ${e.assigneeId}::uuid`;
 
 /** `"col" = $n::type, …` for the conversation fields a message changes. */
 function setList(set: Partial<ConversationRow>): RawSql {
@@ -238,7 +301,7 @@ async function messageWriter(
   statusData: Record<string, unknown> | null,
   jobs: RawSql | null,
   /** Unlocked mode: the conversation as read; the statement fails (22012) unless it still stands so. */
-  expect: { lastSeq: number; status: string; priority: string; categoryId: string | null; teamId: string | null } | null,
+  expect: Expected | null,
 ): Promise<{ message: MessageRow; events: (typeof events.$inferSelect)[] } | null> {
   const [out] = await rawRows<{ message: Record<string, unknown>; events: Record<string, unknown>[] }>(
     ctx.db,
