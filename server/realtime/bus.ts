@@ -30,6 +30,8 @@ export interface DomainEvent {
   push?: {
     message: Record<string, unknown> & { createdAt: Date | string };
     conversation: { status: ConversationStatus; lastSeq: number; teamId: string | null; assigneeId: string | null };
+    /** The socket that sent the message over `message:send`: it has the message in its ack. */
+    exceptSocket?: string;
   };
 }
 

@@ -56,9 +56,12 @@ export function attachChatSignals(io: Server, services: Services, socket: Socket
       const input = SendPayload.parse(payload);
       if (!sideIn(socket, rooms, input.conversationId)) return reply(notJoined());
       // One statement for a plain chat message; messageCreator opens a transaction when it needs one.
-      const result = await single(services, actor, (ctx) =>
-        messageCreator(ctx, input.conversationId, { body: input.body, attachmentIds: input.attachmentIds, idempotencyKey: input.idempotencyKey, visibility: 'public' }),
-      );
+      const result = await single(services, actor, async (ctx) => {
+        const created = await messageCreator(ctx, input.conversationId, { body: input.body, attachmentIds: input.attachmentIds, idempotencyKey: input.idempotencyKey, visibility: 'public' });
+        // This socket has the message in its ack: the push goes to everyone else in the rooms.
+        for (const event of ctx.emitted) if (event.push) event.push.exceptSocket = socket.id;
+        return created;
+      });
       ack?.({ ok: true, message: presentMessage({ ...result.message, authorName: actor.type === 'agent' ? actor.name : null }) });
     } catch (err) {
       reply(fail(err));

@@ -318,8 +318,9 @@ async function push(io: Server, services: Services, event: DomainEvent, updates:
     if (!found) return;
     conversation = found.conversation;
     const payload = presentMessage(found.message);
-    local.to(rooms.conversationStaff(conversationId)).emit(SOCKET_EVENTS.message, payload);
-    if (found.message.visibility === 'public') local.to(rooms.conversationCustomer(conversationId)).emit(SOCKET_EVENTS.message, payload);
+    const audience = found.message.visibility === 'public' ? [rooms.conversationStaff(conversationId), rooms.conversationCustomer(conversationId)] : rooms.conversationStaff(conversationId);
+    const sender = event.push?.exceptSocket;
+    (sender ? local.to(audience).except(sender) : local.to(audience)).emit(SOCKET_EVENTS.message, payload);
   } else {
     // Only staff hear about other changes: a process with no staff socket reads nothing for them.
     if (!hasStaffHere(io)) return;

@@ -148,6 +148,12 @@ describe.each(DB_KINDS)('real-time pushes on %s', (kind) => {
     await agentSocket.emitWithAck(SOCKET_EVENTS.conversationJoin, { conversationId });
     await customerSocket.emitWithAck(SOCKET_EVENTS.conversationJoin, { conversationId });
 
+    // The customer's other tab gets the push; the sending socket has the message in its ack instead.
+    const otherTab = await open(customer);
+    await otherTab.emitWithAck(SOCKET_EVENTS.conversationJoin, { conversationId });
+    const ownPushes: unknown[] = [];
+    customerSocket.on(SOCKET_EVENTS.message, (m) => ownPushes.push(m));
+    const otherTabSees = next<{ seq: number }>(otherTab, SOCKET_EVENTS.message, (m) => m.seq === 2);
     const agentSees = next<{ body: string; seq: number }>(agentSocket, SOCKET_EVENTS.message, (m) => m.body === 'The txid is 0xabc');
     const sent = await customerSocket.emitWithAck(SOCKET_EVENTS.messageSend, { conversationId, body: 'The txid is 0xabc', idempotencyKey: 'key-000002' });
     expect(sent).toMatchObject({ ok: true, message: { body: 'The txid is 0xabc', seq: 2, direction: 'in' } });
@@ -155,6 +161,11 @@ describe.each(DB_KINDS)('real-time pushes on %s', (kind) => {
     const listed = await agentSession.request('GET', `/api/v1/conversations/${conversationId}/messages?afterSeq=1`);
     expect(listed.json().items.map((m: { body: string }) => m.body)).toEqual(['The txid is 0xabc']);
     expect(await agentSees).toMatchObject({ seq: 2 });
+    expect(await otherTabSees).toMatchObject({ seq: 2, body: 'The txid is 0xabc' });
+    // A round trip on the sending socket after the push went out: anything pushed to it would have arrived first.
+    await customerSocket.emitWithAck(SOCKET_EVENTS.conversationJoin, { conversationId });
+    expect(ownPushes).toEqual([]);
+    otherTab.disconnect();
     // A resend after a network drop is stored once.
     const again = await customerSocket.emitWithAck(SOCKET_EVENTS.messageSend, { conversationId, body: 'The txid is 0xabc', idempotencyKey: 'key-000002' });
     expect(again).toMatchObject({ ok: true, message: { id: sent.message.id, seq: 2 } });
