@@ -53,7 +53,11 @@ export interface SendResult {
   /** This process's event-loop delay while sending, p99 and max (ms): a busy load generator shows here. */
   loopDelayP99: number;
   loopDelayMax: number;
+  /** Acks slower than SLOW_MS: [ms after the step started that the message was sent, latency], to tell a stall from a steady overload. */
+  slow: [number, number][];
 }
+
+const SLOW_MS = 50;
 
 const now = () => performance.timeOrigin + performance.now();
 const me = process.pid;
@@ -124,7 +128,7 @@ function onAgentMessage(payload: { body?: string }) {
 }
 
 async function send(rate: number, seconds: number, tag: string, ackTimeoutMs: number): Promise<SendResult> {
-  const result: SendResult = { sent: 0, acked: 0, refused: {}, timeouts: 0, ackLatencies: [], ackedKeys: [], sendMs: 0, loopDelayP99: 0, loopDelayMax: 0 };
+  const result: SendResult = { sent: 0, acked: 0, refused: {}, timeouts: 0, ackLatencies: [], ackedKeys: [], sendMs: 0, loopDelayP99: 0, loopDelayMax: 0, slow: [] };
   const live = customers.filter((c) => c.socket.connected);
   if (!live.length || rate <= 0) return result;
   const total = Math.round(rate * seconds);
@@ -151,7 +155,9 @@ async function send(rate: number, seconds: number, tag: string, ackTimeoutMs: nu
               (ack: { ok: boolean; error?: { code: string } }) => {
                 if (ack.ok) {
                   result.acked++;
-                  result.ackLatencies.push(now() - sentAt);
+                  const latency = now() - sentAt;
+                  result.ackLatencies.push(latency);
+                  if (latency > SLOW_MS && result.slow.length < 5000) result.slow.push([Math.round(sentAt - start), Math.round(latency)]);
                   result.ackedKeys.push(key);
                 } else {
                   const code = ack.error?.code ?? 'unknown';

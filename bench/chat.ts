@@ -1,7 +1,7 @@
 import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
 import { ADMIN_URL, freshDatabase } from './database.ts';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -35,7 +35,11 @@ import type { AgentSpec, Command, CustomerSpec, SendResult } from './chat-load.t
  * 4. the same load (1 and 2) against bench/chat-baseline-server.ts.
  *
  * CPU is read from /proc for the server processes, this database's PostgreSQL backends, Redis,
- * the load processes and the whole machine, so a miss can be put down to where the time went.
+ * the load processes and the whole machine, so a miss can be put down to where the time went;
+ * so are PostgreSQL's WAL volume and flushes per step, and when the slow acks were sent (a few
+ * dense windows are pauses, e.g. a major GC taking a core from PostgreSQL; slow acks everywhere
+ * are overload). BENCH_CHAT_SERVER_FLAGS adds Node flags to the Switchboard processes (e.g.
+ * --trace-gc) and BENCH_CHAT_SERVER_OUT names a file for their output.
  */
 const ROOT = join(import.meta.dirname, '..');
 const env = process.env;
@@ -53,6 +57,9 @@ const PHASES = (env.BENCH_CHAT_PHASES ?? 'write,single,multi,baseline').split(',
 const CONNECT_CONCURRENCY = Number(env.BENCH_CHAT_CONNECT_CONCURRENCY ?? 200);
 /** --cpu-prof for the Switchboard processes; the profiles are written to <tmpdir>/switchboard-bench-chat-profiles. */
 const CPU_PROF = env.BENCH_CHAT_CPU_PROF === '1';
+/** More Node flags for the Switchboard processes (e.g. --trace-gc), and a file to append their output to. */
+const SERVER_FLAGS = (env.BENCH_CHAT_SERVER_FLAGS ?? '').split(' ').filter(Boolean);
+const SERVER_OUT = env.BENCH_CHAT_SERVER_OUT;
 const ACK_TIMEOUT_MS = 10_000;
 /** Targets from issue #5. */
 const TARGET = { connections: 10_000, rate: 1000, p99: 100, crossProcessP99: 50 };
@@ -86,7 +93,8 @@ function startProcess(args: string[], extraEnv: Record<string, string>, ready: R
       child.stdout!.off('data', onData);
       child.stderr!.off('data', onData);
       // Keep draining (a full pipe would block the child); show errors.
-      child.stdout!.resume();
+      if (SERVER_OUT && args.includes('serve')) child.stdout!.on('data', (d: Buffer) => appendFileSync(SERVER_OUT, `[${child.pid}] ${d}`));
+      else child.stdout!.resume();
       child.stderr!.on('data', (e: Buffer) => process.stderr.write(`  [${args.at(-1)} ${child.pid}] ${e}`));
       resolve({
         child,
@@ -112,7 +120,7 @@ function startProcess(args: string[], extraEnv: Record<string, string>, ready: R
 
 const PROFILE_DIR = join(tmpdir(), 'switchboard-bench-chat-profiles');
 function startSwitchboard(databaseUrl: string, dataDir: string, redis: boolean): Promise<Spawned> {
-  const flags = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+  const flags = [...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), ...SERVER_FLAGS];
   return startProcess(
     [...flags, 'bin/switchboard.js', 'serve'],
     { DATABASE_URL: databaseUrl, SEED_DEMO: '0', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'error', DATA_DIR: dataDir, REDIS_URL: redis ? REDIS_URL : '' },
@@ -394,7 +402,38 @@ interface Step {
   loadLoopDelayP99: number;
   /** CPU per acked message (ms): all server processes together, and this database's PostgreSQL backends. */
   cpuMsPerMessage: { server: number; postgres: number };
+  /** PostgreSQL's WAL while the step ran (the whole server's: pg_stat_wal): bytes per acked message, and WAL flushes (fsync) per second. */
+  wal: { bytesPerMessage: number; fullPageImages: number; syncsPerSecond: number } | null;
+  /** Where the slow acks (> 50 ms) were: 100 ms windows of the step, with how many and the worst. */
+  stalls: { atMs: number; count: number; maxMs: number }[];
   held: boolean;
+}
+
+/** The server's WAL counters (PostgreSQL 14+), or null where they cannot be read. */
+async function walStats(): Promise<{ bytes: number; fpi: number; syncs: number } | null> {
+  const c = new pg.Client({ connectionString: ADMIN_URL });
+  try {
+    await c.connect();
+    const { rows } = await c.query<{ bytes: string; fpi: string; syncs: string }>('select wal_bytes::text as bytes, wal_fpi::text as fpi, wal_sync::text as syncs from pg_stat_wal');
+    return rows[0] ? { bytes: Number(rows[0].bytes), fpi: Number(rows[0].fpi), syncs: Number(rows[0].syncs) } : null;
+  } catch {
+    return null;
+  } finally {
+    await c.end().catch(() => {});
+  }
+}
+
+/** Groups slow acks by when they were sent: a few dense windows mean pauses, slow acks everywhere mean overload. */
+function stallWindows(slow: [number, number][]): Step['stalls'] {
+  const windows = new Map<number, { atMs: number; count: number; maxMs: number }>();
+  for (const [at, latency] of slow) {
+    const key = Math.floor(at / 100) * 100;
+    const w = windows.get(key) ?? { atMs: key, count: 0, maxMs: 0 };
+    w.count++;
+    w.maxMs = Math.max(w.maxMs, latency);
+    windows.set(key, w);
+  }
+  return [...windows.values()].sort((a, b) => a.atMs - b.atMs);
 }
 
 interface Target {
@@ -456,11 +495,14 @@ class Harness {
   }
 
   async step(t: Target, rate: number, tag: string, seconds = STEP_SECONDS, p99Target = TARGET.p99): Promise<Step> {
+    const startedAt = Date.now();
+    const wal0 = await walStats();
     const meter = cpuMeter(t.serverPids, this.loadPids);
     const results = await Promise.all(
       this.customerLoads.map((l) => l.call<SendResult>({ cmd: 'send', rate: rate / this.customerLoads.length, seconds, tag, ackTimeoutMs: ACK_TIMEOUT_MS })),
     );
     const cpu = meter();
+    const wal1 = await walStats();
     const acked = results.reduce((a, r) => a + r.acked, 0);
     // Every ack is in; give the last pushes a moment to arrive.
     for (let waited = 0; waited < 3000; waited += 100) {
@@ -493,11 +535,24 @@ class Harness {
         server: acked ? +((cpu.serversPct.reduce((a, b) => a + b, 0) * cpu.seconds * 10) / acked).toFixed(2) : 0,
         postgres: acked ? +((cpu.postgresPct * cpu.seconds * 10) / acked).toFixed(2) : 0,
       },
+      wal:
+        wal0 && wal1 && acked
+          ? {
+              bytesPerMessage: Math.round((wal1.bytes - wal0.bytes) / acked),
+              fullPageImages: wal1.fpi - wal0.fpi,
+              syncsPerSecond: Math.round((wal1.syncs - wal0.syncs) / cpu.seconds),
+            }
+          : null,
+      stalls: stallWindows(results.flatMap((r) => r.slow)),
       held: false,
     };
     step.held =
       offeredPerSecond >= rate * 0.95 && acked === sent && lost === 0 && step.delivery.p99 !== null && step.delivery.p99 <= p99Target;
     log(`  ${tag.endsWith('-warmup') ? '(warm-up, not counted) ' : ''}${stepLine(step)}`);
+    if (step.wal && step.wal.bytesPerMessage > 0) log(`    WAL ${(step.wal.bytesPerMessage / 1024).toFixed(1)} kB per message (${step.wal.fullPageImages} full-page images), ${step.wal.syncsPerSecond} flushes/s`);
+    if (step.stalls.length && step.stalls.length <= 20) {
+      log(`    acks over 50 ms, by when sent (step started at ${new Date(startedAt).toISOString().slice(11, 23)}): ${step.stalls.map((w) => `${(w.atMs / 1000).toFixed(1)} s ×${w.count} (≤${w.maxMs} ms)`).join(', ')}`);
+    } else if (step.stalls.length) log(`    acks over 50 ms in ${step.stalls.length} of the step's 100 ms windows`);
     return step;
   }
 
