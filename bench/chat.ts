@@ -255,7 +255,7 @@ async function seed(databaseUrl: string): Promise<Seeded> {
   try {
     await c.query('begin');
     const inboxId = randomUUID();
-    await c.query(`insert into inboxes (id, kind, name) values ($1, 'webchat', 'Web chat')`, [inboxId]);
+    await c.query(`insert into inboxes (id, kind, name, is_default) values ($1, 'webchat', 'Web chat', true)`, [inboxId]);
     // A desk's usual policy: every customer message in an answered chat moves the next-response clock (an UPDATE and a job).
     await c.query(
       `insert into sla_policies (name, priority, first_response_minutes, next_response_minutes, resolution_minutes, business_hours, position)

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import type { Services } from '../domain/context.ts';
 import { SYSTEM, transact } from '../domain/context.ts';
 import { agentCreator } from '../domain/directory/agents.ts';
@@ -13,7 +13,7 @@ import { slaPolicyCreator } from '../domain/sla/slaPolicies.ts';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { articleImporter } from '../domain/helpcenter/importExport.ts';
-import { agents, type BusinessCalendar, searchSynonyms } from './schema.ts';
+import { agents, type BusinessCalendar, inboxes, searchSynonyms } from './schema.ts';
 import { LOCKS } from './client.ts';
 import type { Actor } from '../domain/context.ts';
 
@@ -203,8 +203,10 @@ export async function seedDemo(services: Services): Promise<boolean> {
       }
       for (const [position, p] of SLA_POLICIES.entries()) await slaPolicyCreator(ctx, { ...p, categoryId: null, position, enabled: true });
       const webform = await inboxCreator(ctx, { kind: 'webform', name: 'Web form · 工单表单', enabled: true, settings: {} });
-      await inboxCreator(ctx, { kind: 'webchat', name: 'Web chat · 在线客服', enabled: true, settings: {} });
-      await inboxCreator(ctx, { kind: 'api', name: 'API', enabled: true, settings: {} });
+      const webchat = await inboxCreator(ctx, { kind: 'webchat', name: 'Web chat · 在线客服', enabled: true, settings: {} });
+      const api = await inboxCreator(ctx, { kind: 'api', name: 'API', enabled: true, settings: {} });
+      // Customers' tickets, chats and integrations land in these when they name no inbox.
+      await ctx.db.update(inboxes).set({ isDefault: true }).where(inArray(inboxes.id, [webform.id, webchat.id, api.id]));
 
       for (const c of CONVERSATIONS) {
         const { conversation } = await conversationCreator(ctx, {

@@ -1,4 +1,4 @@
-import { boolean, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { boolean, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import type { ChannelKind } from '../../../common/enums.ts';
 import { createdAt } from './_columns.ts';
@@ -15,5 +15,7 @@ export const inboxes = pgTable('inboxes', {
   settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
   /** Disabled inboxes accept nothing. */
   enabled: boolean('enabled').notNull().default(true),
+  /** The inbox conversations of this kind land in when none is named (API, web form, web chat); one per kind. */
+  isDefault: boolean('is_default').notNull().default(false),
   createdAt: createdAt(),
-});
+}, (t) => [uniqueIndex('inboxes_default_kind_key').on(t.kind).where(sql`${t.isDefault}`)]);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asc, eq, gt, sql } from 'drizzle-orm';
-import { contactIdentities, contacts, conversations, events, messages } from '../../db/schema.ts';
+import { contactIdentities, contacts, conversations, events, inboxes, messages } from '../../db/schema.ts';
 import { DB_KINDS } from '../../../test/helpers/db.ts';
 import { bearer, createTestApp, loginAgent, makeAgent, makeContact, makeTeam, makeToken, type TestApp } from '../../../test/helpers/app.ts';
 import { API, expectError, rowCounts } from '../../../test/api/helpers.ts';
@@ -199,5 +199,9 @@ describe.runIf(DB_KINDS.includes('postgres'))('conversationCreator under load on
     const results = await Promise.race([all, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('stuck: the pool ran out')), 20_000))]);
     for (const r of results) expect(r.statusCode, r.body).toBe(201);
     expect(new Set(results.map((r) => r.json().number)).size).toBe(24);
+    // Between them they created one API inbox, and every ticket is in it.
+    const api = await t.services.database.db.select().from(inboxes).where(eq(inboxes.kind, 'api'));
+    expect(api.map((i) => i.isDefault)).toEqual([true]);
+    expect(new Set(results.map((r) => r.json().inboxId))).toEqual(new Set([api[0]!.id]));
   });
 });

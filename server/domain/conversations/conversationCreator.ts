@@ -10,7 +10,7 @@ import { AppError, forbidden, notFound } from '../../errors.ts';
 import { canSeeConversation, isStaff } from '../auth/policy.ts';
 import { cached } from '../cache.ts';
 import { type Ctx, eventRecorded, jobsStatement, transactOn } from '../context.ts';
-import { defaultInbox } from '../directory/inboxes.ts';
+import { defaultInbox, existingDefaultInbox } from '../directory/inboxes.ts';
 import { slaCheckJobs, slaPlanner } from '../sla/slaScheduler.ts';
 import { conversationGetter, type ConversationRow, type ConversationView } from './conversationReader.ts';
 
@@ -20,11 +20,6 @@ type Category = typeof categories.$inferSelect;
 /** Inboxes and categories change rarely and are read on every ticket: one copy per process, dropped on change. */
 const inboxById = (ctx: Ctx, id: string) =>
   cached(ctx.services, `inbox:${id}`, ['inboxes.'], 60_000, async (): Promise<Inbox | null> => (await ctx.db.select().from(inboxes).where(eq(inboxes.id, id)))[0] ?? null);
-/** The default inbox of a kind if it exists (defaultInbox creates it when missing). */
-const existingDefaultInbox = (ctx: Ctx, kind: ChannelKind) =>
-  cached(ctx.services, `inbox:existing-default:${kind}`, ['inboxes.'], 60_000, async (): Promise<Inbox | null> =>
-    (await ctx.db.select().from(inboxes).where(eq(inboxes.kind, kind)).orderBy(asc(inboxes.createdAt)).limit(1))[0] ?? null,
-  );
 const categoryById = (ctx: Ctx, id: string) =>
   cached(ctx.services, `category:${id}`, ['categories.'], 60_000, async (): Promise<Category | null> => (await ctx.db.select().from(categories).where(eq(categories.id, id)))[0] ?? null);
 
@@ -61,7 +56,7 @@ export async function conversationCreator(ctx: Ctx, input: z.output<typeof Conve
   if (input.inboxId) inbox = await inboxById(ctx, input.inboxId);
   else {
     const kind = actor.type === 'contact' ? 'webform' : 'api';
-    inbox = await existingDefaultInbox(ctx, kind);
+    inbox = await existingDefaultInbox(ctx.db, kind, ctx.services);
     // The first ticket of its kind creates the inbox too: a second statement, so a transaction.
     if (!inbox && !ctx.inTransaction) return transactOn(ctx, (tx) => conversationCreator(tx, input));
     inbox ??= await defaultInbox(ctx.db, kind, ctx.services);

@@ -1,4 +1,4 @@
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { ChannelKind } from '../../../common/enums.ts';
 import type { InboxCreate, InboxUpdate } from '../../../common/schemas.ts';
@@ -42,16 +42,26 @@ export async function inboxUpdater(ctx: Ctx, id: string, patch: z.output<typeof 
   return row!;
 }
 
+/** The default inbox of a kind, if it exists yet (cached once it does). */
+export function existingDefaultInbox(db: Db, kind: ChannelKind, services?: Services): Promise<typeof inboxes.$inferSelect | null> {
+  const find = async () => (await db.select().from(inboxes).where(and(eq(inboxes.kind, kind), eq(inboxes.isDefault, true))))[0] ?? null;
+  // Only an inbox that already exists is cached: one created here could still be rolled back.
+  return services ? cached(services, `inbox:default:${kind}`, ['inboxes.'], 60_000, find) : find();
+}
+
 /**
  * The default inbox of a kind (the API inbox for integrations, the web form for customers).
- * Created on first use so every conversation always has an inbox.
+ * Created on first use so every conversation always has an inbox; first tickets arriving
+ * together create one between them (the unique index on default inboxes decides).
  */
 export async function defaultInbox(db: Db, kind: ChannelKind, services?: Services): Promise<typeof inboxes.$inferSelect> {
-  const find = async () => (await db.select().from(inboxes).where(eq(inboxes.kind, kind)).orderBy(asc(inboxes.createdAt)).limit(1))[0] ?? null;
-  // Only an inbox that already exists is cached: one created here could still be rolled back.
-  const found = services ? await cached(services, `inbox:default:${kind}`, ['inboxes.'], 60_000, find) : await find();
+  const found = await existingDefaultInbox(db, kind, services);
   if (found) return found;
   const names: Partial<Record<ChannelKind, string>> = { api: 'API', webform: 'Web form', webchat: 'Web chat' };
-  const [created] = await db.insert(inboxes).values({ kind, name: names[kind] ?? kind }).returning();
-  return created!;
+  const [created] = await db
+    .insert(inboxes)
+    .values({ kind, name: names[kind] ?? kind, isDefault: true })
+    .onConflictDoNothing({ target: inboxes.kind, where: sql`${inboxes.isDefault}` })
+    .returning();
+  return created ?? (await existingDefaultInbox(db, kind))!;
 }
