@@ -205,7 +205,8 @@ export const ContactCreate = z.object({
   name: z.string().trim().max(200).default(''),
   email: Email.optional(),
   phone: z.string().regex(/^\+?[0-9 ()-]{5,20}$/).optional(),
-  uid: z.string().max(64).optional(),
+  /** The account id at the exchange; unique; empty clears it. */
+  uid: z.string().trim().max(64).optional(),
   language: z.string().min(2).max(10).default('en'),
   vipTier: z.string().max(20).default('0'),
 });

@@ -14,7 +14,7 @@ export const contacts = pgTable(
     email: text('email'),
     /** Phone number in E.164 when known. */
     phone: text('phone'),
-    /** The customer's account id at the exchange. */
+    /** The customer's account id at the exchange; unique when present. */
     uid: text('uid'),
     /** Preferred language (en, zh-CN …). */
     language: text('language').notNull().default('en'),
@@ -31,7 +31,7 @@ export const contacts = pgTable(
   },
   (t) => [
     uniqueIndex('contacts_email_key').on(t.email).where(sql`${t.email} is not null`),
-    index('contacts_uid_idx').on(t.uid),
+    uniqueIndex('contacts_uid_key').on(t.uid).where(sql`${t.uid} is not null`),
   ],
 );
 

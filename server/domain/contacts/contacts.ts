@@ -48,13 +48,23 @@ export async function contactGetter(ctx: Ctx, id: string) {
   return (await withIdentities(ctx.db, [row]))[0]!;
 }
 
+/** A UID names one account at the exchange: a second contact with it is refused (blank means none). */
+async function uidChecked(ctx: Ctx, uid: string | undefined, self?: string): Promise<string | null | undefined> {
+  if (uid === undefined) return undefined;
+  if (!uid) return null;
+  const [dup] = await ctx.db.select({ id: contacts.id }).from(contacts).where(eq(contacts.uid, uid));
+  if (dup && dup.id !== self) throw new AppError('conflict', `Another contact already has UID ${uid} (${dup.id})`);
+  return uid;
+}
+
 export async function contactCreator(ctx: Ctx, input: z.output<typeof ContactCreate>) {
   requireStaff(ctx.actor);
   if (input.email) {
     const [dup] = await ctx.db.select({ id: contacts.id }).from(contacts).where(eq(contacts.email, input.email));
     if (dup) throw new AppError('conflict', `A contact with email ${input.email} already exists (${dup.id})`);
   }
-  const [row] = await ctx.db.insert(contacts).values({ ...input, email: input.email ?? null }).returning();
+  const uid = await uidChecked(ctx, input.uid);
+  const [row] = await ctx.db.insert(contacts).values({ ...input, email: input.email ?? null, uid }).returning();
   if (input.email) await ctx.db.insert(contactIdentities).values({ contactId: row!.id, channel: 'email', externalId: input.email }).onConflictDoNothing();
   await recordEvent(ctx, { type: 'contacts.create', subjectType: 'contact', subjectId: row!.id, data: { ...input } });
   return contactGetter(ctx, row!.id);
@@ -67,8 +77,10 @@ export async function contactUpdater(ctx: Ctx, id: string, patch: z.output<typeo
     const [dup] = await ctx.db.select({ id: contacts.id }).from(contacts).where(and(eq(contacts.email, patch.email)));
     if (dup) throw new AppError('conflict', `A contact with email ${patch.email} already exists`);
   }
-  await ctx.db.update(contacts).set({ ...patch, updatedAt: new Date() }).where(eq(contacts.id, id));
-  const change = diff(before as unknown as Record<string, unknown>, patch as Record<string, unknown>);
+  const uid = await uidChecked(ctx, patch.uid, id);
+  const applied = { ...patch, ...(uid !== undefined ? { uid } : {}) };
+  await ctx.db.update(contacts).set({ ...applied, updatedAt: new Date() }).where(eq(contacts.id, id));
+  const change = diff(before as unknown as Record<string, unknown>, applied as Record<string, unknown>);
   if (Object.keys(change.after).length) await recordEvent(ctx, { type: 'contacts.update', subjectType: 'contact', subjectId: id, data: change });
   return contactGetter(ctx, id);
 }
