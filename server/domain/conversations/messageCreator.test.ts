@@ -36,6 +36,22 @@ describe.each(DB_KINDS)('messageCreator on %s', (kind) => {
     expect(rows.map((r) => r.seq)).toEqual([1, 2]);
   });
 
+  it('gives a resend its stored message back after the conversation closed, and refuses new messages there', async () => {
+    const { contact, conversation } = await openTicket();
+    const customer = { type: 'contact' as const, id: contact.id };
+    const first = await transact(t.services, customer, (ctx) => messageCreator(ctx, conversation.id, { body: 'sent before closing', idempotencyKey: 'key-closing-1' }));
+    await t.services.database.db.update(conversations).set({ status: 'closed' }).where(eq(conversations.id, conversation.id));
+    // The ack was lost; the app resends with the same key.
+    const resent = await single(t.services, customer, (ctx) => messageCreator(ctx, conversation.id, { body: 'sent before closing', idempotencyKey: 'key-closing-1' }));
+    expect(resent).toMatchObject({ created: false, message: { id: first.message.id, seq: 2 } });
+    await expect(transact(t.services, customer, (ctx) => messageCreator(ctx, conversation.id, { body: 'a new one', idempotencyKey: 'key-closing-2' }))).rejects.toMatchObject({ code: 'conflict' });
+    // Someone else's key never unlocks a closed conversation.
+    const stranger = await makeContact(t);
+    await expect(transact(t.services, { type: 'contact', id: stranger.id }, (ctx) => messageCreator(ctx, conversation.id, { body: 'x', idempotencyKey: 'key-closing-1' }))).rejects.toMatchObject({ code: 'not_found' });
+    const rows = await t.services.database.db.select({ seq: messages.seq }).from(messages).where(eq(messages.conversationId, conversation.id));
+    expect(rows.map((r) => r.seq).sort()).toEqual([1, 2]);
+  });
+
   it('stores a re-delivered channel message (same externalId) once', async () => {
     const { conversation } = await openTicket();
     const deliver = () => asSystem(t, (ctx) => messageCreator(ctx, conversation.id, { body: 'from telegram', externalId: 'tg-42', onBehalfOfContact: true }));

@@ -155,6 +155,12 @@ async function messageAdder(
   if (visibility === 'private' && (fromCustomer || !isStaff(actor))) throw forbidden('Only agents write private notes');
   if (!fromCustomer && !canWorkConversation(actor, conversation)) throw forbidden();
   if (conversation.status === 'closed' && fromCustomer) {
+    // A resend of a message stored before the conversation closed (its ack was lost) still gets it back.
+    const stored = await duplicateOf(ctx, conversation.id, input.inboxId ?? conversation.inboxId, input);
+    if (stored && stored.authorType === 'contact' && stored.authorId === conversation.contactId) {
+      const files = await ctx.db.select().from(attachments).where(eq(attachments.messageId, stored.id));
+      return { message: { ...stored, attachments: files }, created: false, conversation };
+    }
     throw new AppError('conflict', 'This conversation is closed; please open a new ticket');
   }
 
