@@ -12,6 +12,10 @@ export type TokenRole = (typeof TOKEN_ROLES)[number];
 export const CHANNEL_KINDS = ['webchat', 'webform', 'email', 'telegram', 'x', 'meta', 'phone', 'api'] as const;
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
 
+/** What a customer can check on /verify: the kinds of official contact points a desk publishes. */
+export const OFFICIAL_CHANNEL_KINDS = ['website', 'email', 'telegram', 'x', 'facebook', 'phone'] as const;
+export type OfficialChannelKind = (typeof OFFICIAL_CHANNEL_KINDS)[number];
+
 export const CONVERSATION_MODES = ['live', 'async'] as const;
 export type ConversationMode = (typeof CONVERSATION_MODES)[number];
 

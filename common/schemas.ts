@@ -8,6 +8,7 @@ import {
   CONVERSATION_STATUSES,
   DIRECTIONS,
   LOCALES,
+  OFFICIAL_CHANNEL_KINDS,
   PRIORITIES,
   TOKEN_ROLES,
   VISIBILITIES,
@@ -535,3 +536,44 @@ export const SavedViewCreate = z.object({
 export const BulkUpdate = z.object({ ids: z.array(Id).min(1).max(200), patch: ConversationUpdate });
 
 export const Page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
+/** An official contact point of the desk (a website, an address, an account, a number), as /verify checks it. */
+export const OfficialChannelOut = z
+  .object({
+    id: Id,
+    kind: z.enum(OFFICIAL_CHANNEL_KINDS),
+    /** Canonical form used for matching: a host, a lower-case address (or "@domain" for a whole domain), a handle, digits. */
+    value: z.string(),
+    /** As shown to customers. */
+    label: z.string(),
+    /** What it is for ("Support bot", "Withdrawal alerts"). */
+    note: z.string(),
+    /** Inactive ones are kept for the record and answer "no longer ours". */
+    active: z.boolean(),
+    createdAt: IsoDate,
+  })
+  .meta({ id: 'OfficialChannel' });
+export type OfficialChannelOut = z.infer<typeof OfficialChannelOut>;
+export const OfficialChannelCreate = z.object({
+  kind: z.enum(OFFICIAL_CHANNEL_KINDS),
+  /** As typed: a URL or domain, an address, @handle or a profile link, a phone number. */
+  value: z.string().trim().min(1).max(200),
+  note: z.string().trim().max(200).default(''),
+  active: z.boolean().default(true),
+});
+export const OfficialChannelUpdate = patchOf(OfficialChannelCreate);
+
+export const VerifyQuery = z.object({ q: z.string().trim().min(1, 'Type what you want to check').max(300) });
+/** The answer of /verify: whether what the customer typed is one of ours. */
+export const VerifyOut = z
+  .object({
+    query: z.string(),
+    /** What the text was read as. */
+    readAs: z.enum([...OFFICIAL_CHANNEL_KINDS, 'handle']),
+    official: z.boolean(),
+    /** It was ours once (an inactive entry): treat it as not ours. */
+    retired: z.boolean(),
+    matches: z.array(z.object({ kind: z.enum(OFFICIAL_CHANNEL_KINDS), label: z.string(), note: z.string() })),
+  })
+  .meta({ id: 'VerifyResult' });
+export type VerifyOut = z.infer<typeof VerifyOut>;
