@@ -569,7 +569,7 @@ export const VerifyOut = z
   .object({
     query: z.string(),
     /** What the text was read as. */
-    readAs: z.enum([...OFFICIAL_CHANNEL_KINDS, 'handle']),
+    readAs: z.enum([...OFFICIAL_CHANNEL_KINDS, 'handle', 'unknown']),
     official: z.boolean(),
     /** It was ours once (an inactive entry): treat it as not ours. */
     retired: z.boolean(),

@@ -25,6 +25,7 @@ import { inboxRoutes } from './routes/api/inboxes/inboxes.ts';
 import { notificationRoutes } from './routes/api/notifications/notifications.ts';
 import { slaRoutes } from './routes/api/sla/sla.ts';
 import { systemRoutes } from './routes/api/system/system.ts';
+import { trustRoutes } from './routes/api/trust/trust.ts';
 import { teamRoutes } from './routes/api/teams/teams.ts';
 import { ticketRoutes } from './routes/api/tickets/tickets.ts';
 import { tokenRoutes } from './routes/api/tokens/tokens.ts';
@@ -145,6 +146,7 @@ export async function buildApp(services: Services, options: { logger?: boolean |
       await api.register(notificationRoutes, opts);
       await api.register(slaRoutes, opts);
       await api.register(systemRoutes, opts);
+      await api.register(trustRoutes, opts);
       api.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
     },
     { prefix: '/api/v1' },

@@ -11,3 +11,4 @@ export * from './schema/notifications.ts';
 export * from './schema/sla.ts';
 export * from './schema/workspace.ts';
 export * from './schema/helpcenter.ts';
+export * from './schema/trust.ts';

@@ -13,6 +13,7 @@ import { slaPolicyCreator } from '../domain/sla/slaPolicies.ts';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { articleImporter } from '../domain/helpcenter/importExport.ts';
+import { officialChannelCreator } from '../domain/trust/officialChannels.ts';
 import { agents, type BusinessCalendar, inboxes, searchSynonyms } from './schema.ts';
 import { LOCKS } from './client.ts';
 import type { Actor } from '../domain/context.ts';
@@ -58,6 +59,16 @@ const TEAMS = [
 ];
 
 /** Targets by priority, in minutes; urgent (money at risk) counts around the clock. */
+/** The demo exchange's official contact points, and one retired account (so /verify can say so). */
+const OFFICIAL_CHANNELS: { kind: 'website' | 'email' | 'telegram' | 'x' | 'facebook' | 'phone'; value: string; note: string; active?: boolean }[] = [
+  { kind: 'website', value: 'switchboard.example', note: 'Exchange and help center · 交易所与帮助中心' },
+  { kind: 'email', value: '@switchboard.example', note: 'Every address at our domain · 本域名下的所有邮箱' },
+  { kind: 'telegram', value: '@SwitchboardSupport', note: 'Support bot · 客服机器人' },
+  { kind: 'x', value: '@SwitchboardHelp', note: 'Announcements and support · 公告与客服' },
+  { kind: 'phone', value: '+65 6000 0000', note: 'Emergency line: stolen funds, account freeze · 紧急热线：资金被盗、冻结账户' },
+  { kind: 'telegram', value: '@SwitchboardCN', note: 'Former Chinese group · 旧中文群', active: false },
+];
+
 const SLA_POLICIES = [
   { name: 'Urgent · 紧急', priority: 'urgent' as const, firstResponseMinutes: 15, nextResponseMinutes: 30, resolutionMinutes: 4 * 60, businessHours: false },
   { name: 'High · 高', priority: 'high' as const, firstResponseMinutes: 60, nextResponseMinutes: 120, resolutionMinutes: 24 * 60, businessHours: false },
@@ -207,6 +218,8 @@ export async function seedDemo(services: Services): Promise<boolean> {
       const api = await inboxCreator(ctx, { kind: 'api', name: 'API', enabled: true, settings: {} });
       // Customers' tickets, chats and integrations land in these when they name no inbox.
       await ctx.db.update(inboxes).set({ isDefault: true }).where(inArray(inboxes.id, [webform.id, webchat.id, api.id]));
+      // What /verify answers as ours in the demo (an exchange publishes its real ones).
+      for (const channel of OFFICIAL_CHANNELS) await officialChannelCreator(ctx, { ...channel, active: channel.active ?? true });
 
       for (const c of CONVERSATIONS) {
         const { conversation } = await conversationCreator(ctx, {

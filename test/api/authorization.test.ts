@@ -7,7 +7,7 @@ import { API, type Route, apiRoutes, blobFiles, expectError, fill, multipart, ro
 
 /** Routes anyone may call. */
 const PUBLIC = new Set(['POST /auth/login', 'POST /auth/logout', 'GET /categories', 'POST /auth/customer/login', 'POST /auth/customer/code', 'POST /auth/customer/verify', 'POST /tickets',
-  'GET /help/search', 'GET /help/suggest', 'POST /help/deflect', 'POST /help/deflections/{id}/open', 'GET /help/articles/{slug}', 'POST /help/articles/{slug}/feedback', 'GET /help/tree', 'GET /help/images/{id}', 'POST /chats']);
+  'GET /help/search', 'GET /help/suggest', 'POST /help/deflect', 'POST /help/deflections/{id}/open', 'GET /help/articles/{slug}', 'POST /help/articles/{slug}/feedback', 'GET /help/tree', 'GET /help/images/{id}', 'POST /chats', 'GET /verify']);
 
 /** Marks the multipart upload route: its body is a file, built per request. */
 const UPLOAD = Symbol('multipart upload');
@@ -65,6 +65,8 @@ const BODIES: Record<string, unknown> = {
   'POST /chats/{id}/transfer': { agentId: '00000000-0000-4000-8000-000000000000', note: 'matrix' },
   'POST /help/admin/categories': { slug: 'matrix-help', name: { en: 'Matrix' } },
   'POST /help/admin/sections': { categoryId: '00000000-0000-4000-8000-000000000000', slug: 'matrix-section', name: { en: 'Matrix' } },
+  'POST /official-channels': { kind: 'website', value: 'matrix.example' },
+  'PATCH /official-channels/{id}': { note: 'changed' },
 };
 
 /** Admin only (PATCH /agents/{id} here means someone else's record). */
@@ -87,13 +89,16 @@ const ADMIN_ONLY = new Set([
   'POST /sla-policies',
   'PATCH /sla-policies/{id}',
   'DELETE /sla-policies/{id}',
+  'POST /official-channels',
+  'PATCH /official-channels/{id}',
+  'DELETE /official-channels/{id}',
 ]);
 
 /** Supervisors may read, not change (the admin area shows them read-only); agents get 403. */
 const SUPERVISOR_READ = new Set(['GET /settings']);
 
 /** Staff-only areas: a customer gets 403 on every route in them. */
-const STAFF_PREFIXES = ['/agents', '/teams', '/skills', '/inboxes', '/tokens', '/settings', '/events', '/outbox', '/notifications', '/sla-policies', '/canned-replies', '/macros', '/views', '/help/admin'];
+const STAFF_PREFIXES = ['/official-channels', '/agents', '/teams', '/skills', '/inboxes', '/tokens', '/settings', '/events', '/outbox', '/notifications', '/sla-policies', '/canned-replies', '/macros', '/views', '/help/admin'];
 
 /** About the signed-in agent themselves: a token, not being one, gets no answer there. */
 const PERSONAL = new Set(['GET /auth/me', 'GET /notifications', 'GET /views']);
@@ -143,6 +148,8 @@ describe.each(DB_KINDS)('API authorization on %s', (kind) => {
     const canned = await admin.request('POST', `${API}/canned-replies`, { title: 'Fixture', body: 'Hi' });
     const macro = await admin.request('POST', `${API}/macros`, { name: 'Fixture macro' });
     const view = await admin.request('POST', `${API}/views`, { name: 'Fixture view', query: { status: 'open' } });
+    const official = await admin.request('POST', `${API}/official-channels`, { kind: 'telegram', value: '@FixtureSupport' });
+    expect(official.statusCode, official.body).toBe(201);
     const article = await admin.request('POST', `${API}/help/admin/articles`, { slug: 'fixture-article' });
     const translation = await admin.request('PUT', `${API}/help/admin/articles/${article.json().id}/translations/en`, { title: 'Fixture', body: 'Body', published: true });
     expect([article.statusCode, translation.statusCode]).toEqual([201, 200]);
@@ -167,6 +174,7 @@ describe.each(DB_KINDS)('API authorization on %s', (kind) => {
       '/views/': view.json().id,
       '/help/admin/articles/': article.json().id,
       '/chats/': liveChat.json().conversation.id,
+      '/official-channels/': official.json().id,
     };
   });
   afterAll(async () => {

@@ -17,7 +17,7 @@ export function articleLink(item: Listed, locale: PageLocale): Html {
 
 export function scamNotice(locale: PageLocale): Html {
   const s = strings(locale);
-  return html`<p class="notice" role="note"><strong>${s.scamTitle}</strong>${s.scamText}</p>`;
+  return html`<p class="notice" role="note"><strong>${s.scamTitle}</strong>${s.scamText} <a href="${pageUrl('/verify', locale)}">${s.verifyAsk} →</a></p>`;
 }
 
 export function contactCards(locale: PageLocale): Html {

@@ -9,10 +9,12 @@ import { helpTreeReader, publicArticleLister, publicArticleReader } from '../../
 import { helpSearcher } from '../../../domain/helpcenter/helpSearch.ts';
 import { renderMarkdown } from '../../../domain/helpcenter/markdown.ts';
 import { hasCjk } from '../../../domain/helpcenter/search/tokenizer.ts';
+import { channelVerifier, knownChannels } from '../../../domain/trust/channelVerifier.ts';
 import { AppError } from '../../../errors.ts';
 import { articleContent, articleHref } from './article.ts';
 import { categoryContent, sectionContent } from './browse.ts';
 import { contactContent } from './contact.ts';
+import { verifyContent } from './verify.ts';
 import { homeContent, type Listed } from './home.ts';
 import type { Html } from './html.ts';
 import { localName, pageLocale, type PageLocale, strings } from './i18n.ts';
@@ -175,6 +177,19 @@ export async function helpPages(app: FastifyInstance, { services }: { services: 
       ]);
       const s = strings(locale);
       return send(reply, { locale, title: s.contactTitle, path: '/contact', description: s.contactIntro }, contactContent(locale, { chat, channels }));
+    }),
+  );
+
+  app.get<{ Querystring: Query }>('/verify', { schema: { hide: true }, config: pageRate }, (req, reply) =>
+    page(req, reply, async (locale) => {
+      const q = (typeof req.query.q === 'string' ? req.query.q : '').trim().slice(0, 300);
+      const { result, known } = await read(services, SYSTEM, async (ctx) => ({ result: q ? await channelVerifier(ctx, q) : null, known: await knownChannels(ctx) }));
+      const seen = new Set<string>();
+      const listed = known.filter((k) => k.active && !seen.has(`${k.kind} ${k.value}`) && seen.add(`${k.kind} ${k.value}`));
+      const s = strings(locale);
+      // A checked value is the customer's own business: the page with it is not for search engines.
+      if (q) reply.header('x-robots-tag', 'noindex');
+      return send(reply, { locale, title: s.verifyTitle, path: '/verify', query: q ? { q } : {}, description: s.verifyIntro }, verifyContent(locale, q, result, listed));
     }),
   );
 

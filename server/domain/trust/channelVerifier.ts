@@ -1,0 +1,63 @@
+import { eq } from 'drizzle-orm';
+import type { OfficialChannelKind } from '../../../common/enums.ts';
+import type { VerifyOut } from '../../../common/schemas.ts';
+import { inboxes, officialChannels } from '../../db/schema.ts';
+import type { Ctx } from '../context.ts';
+import { canonicalChannel, covers, type Reading, readingsOf } from './channelValues.ts';
+
+/** Inbox settings that name the channel publicly, by inbox kind, and what kind of official channel they are. */
+const INBOX_PUBLIC: Partial<Record<(typeof inboxes.$inferSelect)['kind'], { setting: string; kind: OfficialChannelKind }[]>> = {
+  email: [{ setting: 'address', kind: 'email' }],
+  telegram: [{ setting: 'username', kind: 'telegram' }],
+  x: [{ setting: 'handle', kind: 'x' }],
+  meta: [{ setting: 'pageName', kind: 'facebook' }],
+  phone: [{ setting: 'number', kind: 'phone' }],
+};
+
+interface Known extends Reading {
+  label: string;
+  note: string;
+  active: boolean;
+}
+
+/**
+ * Everything the desk answers as: the official channels admins list, the public addresses of its
+ * enabled inboxes, and the host this desk is served from.
+ */
+export async function knownChannels(ctx: Ctx): Promise<Known[]> {
+  const listed = await ctx.db.select().from(officialChannels);
+  const known: Known[] = listed.map((r) => ({ kind: r.kind, value: r.value, label: r.label, note: r.note, active: r.active }));
+  for (const inbox of await ctx.db.select().from(inboxes).where(eq(inboxes.enabled, true))) {
+    for (const { setting, kind } of INBOX_PUBLIC[inbox.kind] ?? []) {
+      const raw = inbox.settings[setting];
+      const c = typeof raw === 'string' ? canonicalChannel(kind, raw) : null;
+      if (c && !(c instanceof Error)) known.push({ kind, value: c.value, label: c.label, note: inbox.name, active: true });
+    }
+  }
+  const site = canonicalChannel('website', ctx.services.env.publicUrl);
+  if (!(site instanceof Error)) known.push({ kind: 'website', value: site.value, label: site.label, note: '', active: true });
+  return known;
+}
+
+/**
+ * /verify: whether what reached a customer (a link, an address, an account, a number) is one of
+ * ours. Open to anyone; it says only what the desk publishes anyway.
+ */
+export async function channelVerifier(ctx: Ctx, query: string): Promise<VerifyOut> {
+  const readings = readingsOf(query);
+  const known = await knownChannels(ctx);
+  const hits = known.filter((k) => readings.some((r) => covers(k, r)));
+  const active = hits.filter((h) => h.active);
+  const seen = new Set<string>();
+  const matches = active
+    .filter((h) => !seen.has(`${h.kind} ${h.value}`) && seen.add(`${h.kind} ${h.value}`))
+    .map((h) => ({ kind: h.kind, label: h.label, note: h.note }));
+  const first = readings[0];
+  return {
+    query,
+    readAs: !first ? 'unknown' : readings.length > 1 ? 'handle' : first.kind,
+    official: matches.length > 0,
+    retired: !matches.length && hits.length > 0,
+    matches,
+  };
+}
