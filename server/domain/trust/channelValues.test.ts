@@ -13,7 +13,8 @@ describe('official channel values', () => {
   it('writes entries down canonically, keeping the capitals only for display', () => {
     expect(canonicalChannel('website', 'https://WWW.Exchange.com/zh-CN/support')).toEqual({ value: 'exchange.com', label: 'exchange.com' });
     expect(canonicalChannel('email', 'Support@Exchange.com')).toEqual({ value: 'support@exchange.com', label: 'support@exchange.com' });
-    expect(canonicalChannel('email', '@exchange.com')).toEqual({ value: '@exchange.com', label: '@exchange.com' });
+    expect(canonicalChannel('email', '@exchange.com')).toEqual({ value: '@exchange.com', label: '*@exchange.com' });
+    expect(canonicalChannel('email', '*@Exchange.com')).toEqual({ value: '@exchange.com', label: '*@exchange.com' });
     expect(canonicalChannel('telegram', 'https://t.me/ExchangeSupport')).toEqual({ value: 'exchangesupport', label: '@ExchangeSupport' });
     expect(canonicalChannel('x', '@ExchangeHelp')).toEqual({ value: 'exchangehelp', label: '@ExchangeHelp' });
     expect(canonicalChannel('facebook', 'https://www.facebook.com/profile.php?id=100064')).toEqual({ value: '100064', label: '100064' });

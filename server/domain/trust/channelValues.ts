@@ -83,10 +83,10 @@ export function canonicalChannel(kind: OfficialChannelKind, raw: string): Canoni
     }
     case 'email': {
       // "@exchange.com" stands for every address at that domain.
-      const domain = /^@([^\s@]+)$/.exec(text)?.[1];
+      const domain = /^\*?@([^\s@]+)$/.exec(text)?.[1];
       if (domain) {
         const host = hostOf(domain);
-        return host ? { value: `@${host}`, label: `@${host}` } : new Error('Give an address, or @domain for every address at a domain');
+        return host ? { value: `@${host}`, label: `*@${host}` } : new Error('Give an address, or @domain for every address at a domain');
       }
       const address = text.replace(/^mailto:/i, '').toLowerCase();
       return EMAIL.test(address) && hostOf(EMAIL.exec(address)![1]!) ? { value: address, label: address } : new Error('Give an address, or @domain for every address at a domain');

@@ -113,7 +113,7 @@ form.verify{display:flex;flex-wrap:wrap;gap:8px;margin:16px 0}form.verify label{
 form.verify input{flex:1 1 240px;font:inherit;padding:8px 12px;border:1px solid #ced4da;border-radius:8px}form.verify button{font:inherit;font-weight:600;padding:8px 18px;border:0;border-radius:8px;background:#1864ab;color:#fff;cursor:pointer}
 .verdict{border-radius:10px;padding:14px 16px;margin:16px 0;border:1px solid}.verdict h2{margin:0 0 6px;font-size:19px}.verdict p{margin:4px 0}
 .verdict.ok{background:#ebfbee;border-color:#8ce99a;color:#1b4d24}.verdict.bad{background:#fff5f5;border-color:#ffa8a8;color:#7d1a1a}.verdict.unsure{background:#f8f9fa;border-color:#dee2e6}
-.official dl{display:grid;grid-template-columns:minmax(90px,max-content) 1fr;gap:6px 16px;margin:0;font-size:14px}.official dt{color:#868e96}.official dd{margin:0;overflow-wrap:anywhere}
+.official h2{margin:0 0 12px;font-size:18px}.official dl{display:grid;grid-template-columns:minmax(90px,max-content) 1fr;gap:6px 16px;margin:0;font-size:14px}.official dt{color:#868e96}.official dd{margin:0;overflow-wrap:anywhere}
 a.button{display:inline-block;background:#1864ab;color:#fff;padding:6px 14px;border-radius:8px;font-weight:600}a.button:hover{background:#1c7ed6;text-decoration:none}
 footer{border-top:1px solid #e9ecef;background:#fff;font-size:13px;color:#868e96;padding:16px 0 24px}
 footer .wrap{display:flex;flex-wrap:wrap;gap:8px 16px;justify-content:space-between}
