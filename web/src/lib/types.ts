@@ -1,11 +1,23 @@
 /** Types the web app derives from the shared API schemas (the schemas themselves stay out of the bundle). */
 import type { z } from 'zod';
-import type { CannedReplyOut, LiveQueueOut, MacroOut, SavedViewOut, SettingsOut, TeamCreate, TokenOut as TokenOutSchema } from '../../../common/schemas.ts';
+import type {
+  CannedReplyOut,
+  LiveQueueOut,
+  MacroOut,
+  OfficialChannelCreate,
+  OfficialChannelUpdate,
+  SavedViewOut,
+  SettingsOut,
+  TeamCreate,
+  TokenOut as TokenOutSchema,
+} from '../../../common/schemas.ts';
 
 export type TokenOut = z.infer<typeof TokenOutSchema>;
 export type CreatedToken = TokenOut & { token: string };
 export type SettingsOut = z.infer<typeof SettingsOut>;
 export type TeamCreate = z.input<typeof TeamCreate>;
+export type OfficialChannelCreate = z.input<typeof OfficialChannelCreate>;
+export type OfficialChannelUpdate = z.input<typeof OfficialChannelUpdate>;
 
 /** A list endpoint's answer. */
 export interface Items<T> {

@@ -2,21 +2,22 @@ import { Alert, Stack, Tabs, Text, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { Navigate, useNavigate, useParams } from 'react-router-dom';
 import { useMe } from '../../queries.ts';
-import { IconKey, IconList, IconMessages, IconNote, IconSettings, IconUser, IconUsers } from '../../components/icons.tsx';
+import { IconKey, IconList, IconMessages, IconNote, IconRosetteCheck, IconSettings, IconUser, IconUsers } from '../../components/icons.tsx';
 import { AgentsTab } from './AgentsTab.tsx';
 import { TeamsTab } from './TeamsTab.tsx';
 import { SettingsTab } from './SettingsTab.tsx';
+import { OfficialChannelsTab } from './OfficialChannelsTab.tsx';
 import { TokensTab } from './TokensTab.tsx';
 import { AuditTab } from './AuditTab.tsx';
 import { OutboxTab } from './OutboxTab.tsx';
 import { RepliesTab } from './RepliesTab.tsx';
 import { HelpCenterTab } from './HelpCenterTab.tsx';
 
-const TABS = ['agents', 'teams', 'replies', 'help', 'settings', 'tokens', 'outbox', 'audit'] as const;
+const TABS = ['agents', 'teams', 'replies', 'help', 'settings', 'channels', 'tokens', 'outbox', 'audit'] as const;
 /** Tabs only admins see (the server refuses them to supervisors too). */
 const ADMIN_ONLY: readonly Tab[] = ['outbox'];
 type Tab = (typeof TABS)[number];
-const ICONS = { agents: IconUser, teams: IconUsers, replies: IconMessages, help: IconNote, settings: IconSettings, tokens: IconKey, outbox: IconMessages, audit: IconList } as const;
+const ICONS = { agents: IconUser, teams: IconUsers, replies: IconMessages, help: IconNote, settings: IconSettings, channels: IconRosetteCheck, tokens: IconKey, outbox: IconMessages, audit: IconList } as const;
 
 export function AdminPage() {
   const { t } = useTranslation();
@@ -73,6 +74,9 @@ export function AdminPage() {
         </Tabs.Panel>
         <Tabs.Panel value="settings">
           <SettingsTab canEdit={canEdit} />
+        </Tabs.Panel>
+        <Tabs.Panel value="channels">
+          <OfficialChannelsTab canEdit={canEdit} />
         </Tabs.Panel>
         <Tabs.Panel value="tokens">
           <TokensTab canEdit={canEdit} />
