@@ -377,6 +377,7 @@ const en = {
     },
     channels: {
       intro: 'The websites, email addresses, accounts and phone numbers the desk really uses. Customers check on the public /verify page whether whoever contacted them is one of these.',
+      automatic: 'The public addresses of enabled inboxes and this site’s own address count as official without being listed.',
       openVerify: 'Open the /verify page ↗',
       add: 'Add official channel',
       createTitle: 'New official channel',

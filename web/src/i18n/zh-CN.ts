@@ -379,6 +379,7 @@ const zhCN: Resources = {
     },
     channels: {
       intro: '本服务台真正使用的网站、邮箱、账号和电话。客户可以在公开的 /verify 页面核实联系他们的是否为其中之一。',
+      automatic: '已启用收件箱的公开地址和本站自身的网址无需列出，也会被视为官方。',
       openVerify: '打开 /verify 页面 ↗',
       add: '添加官方渠道',
       createTitle: '新建官方渠道',

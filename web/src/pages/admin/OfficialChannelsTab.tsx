@@ -192,6 +192,9 @@ export function OfficialChannelsTab({ canEdit }: { canEdit: boolean }) {
             <Text size="sm" c="dimmed" maw={720}>
               {t('admin.channels.intro')}
             </Text>
+            <Text size="sm" c="dimmed" maw={720}>
+              {t('admin.channels.automatic')}
+            </Text>
             <VerifyLink />
           </div>
         ) : (
@@ -217,6 +220,9 @@ export function OfficialChannelsTab({ canEdit }: { canEdit: boolean }) {
             <Text fw={600}>{t('admin.channels.empty')}</Text>
             <Text size="sm" c="dimmed" ta="center" maw={560}>
               {t('admin.channels.emptyHint')}
+            </Text>
+            <Text size="xs" c="dimmed" ta="center" maw={560}>
+              {t('admin.channels.automatic')}
             </Text>
             <VerifyLink />
           </Stack>
