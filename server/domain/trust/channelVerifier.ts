@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import type { OfficialChannelKind } from '../../../common/enums.ts';
 import type { VerifyOut } from '../../../common/schemas.ts';
 import { inboxes, officialChannels } from '../../db/schema.ts';
+import { cached } from '../cache.ts';
 import type { Ctx } from '../context.ts';
 import { canonicalChannel, covers, type Reading, readingsOf } from './channelValues.ts';
 
@@ -24,7 +25,13 @@ interface Known extends Reading {
  * Everything the desk answers as: the official channels admins list, the public addresses of its
  * enabled inboxes, and the host this desk is served from.
  */
-export async function knownChannels(ctx: Ctx): Promise<Known[]> {
+export function knownChannels(ctx: Ctx): Promise<Known[]> {
+  // Anyone may ask /verify, as often as the rate limit lets them: the list is read once a minute at
+  // most, and again as soon as an official channel or an inbox changes.
+  return cached(ctx.services, 'trust:known-channels', ['official_channels.', 'inboxes.'], 60_000, () => knownChannelsLoader(ctx));
+}
+
+async function knownChannelsLoader(ctx: Ctx): Promise<Known[]> {
   const listed = await ctx.db.select().from(officialChannels);
   const known: Known[] = listed.map((r) => ({ kind: r.kind, value: r.value, label: r.label, note: r.note, active: r.active }));
   for (const inbox of await ctx.db.select().from(inboxes).where(eq(inboxes.enabled, true))) {
