@@ -577,3 +577,16 @@ export const VerifyOut = z
   })
   .meta({ id: 'VerifyResult' });
 export type VerifyOut = z.infer<typeof VerifyOut>;
+
+export const VerifyLookupQuery = z.object({ days: z.coerce.number().int().min(1).max(365).default(30) });
+/** What customers checked on /verify lately: how many, and what came up that is not ours. */
+export const VerifyLookupReport = z
+  .object({
+    days: z.number(),
+    checks: z.number(),
+    official: z.number(),
+    /** Not ours (retired included), most asked first: what the security team reports. */
+    notOurs: z.array(z.object({ kind: z.string(), value: z.string(), count: z.number(), retired: z.boolean(), lastAt: IsoDate })),
+  })
+  .meta({ id: 'VerifyLookupReport' });
+export type VerifyLookupReport = z.infer<typeof VerifyLookupReport>;

@@ -1,4 +1,4 @@
-import { boolean, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, index, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import type { OfficialChannelKind } from '../../../common/enums.ts';
 import { createdAt } from './_columns.ts';
 
@@ -20,4 +20,24 @@ export const officialChannels = pgTable(
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('official_channels_kind_value_key').on(t.kind, t.value)],
+);
+
+/**
+ * What customers checked on /verify (API and page): the accounts and addresses that are not ours
+ * but reach customers are what the security team reports to Telegram, X and registrars.
+ */
+export const verifyLookups = pgTable(
+  'verify_lookups',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** What the text was read as (website, email, telegram, x, facebook, phone, or handle for any account). */
+    kind: text('kind').notNull(),
+    /** The canonical reading (a host, an address, a handle, digits): never the customer's raw text. */
+    value: text('value').notNull(),
+    official: boolean('official').notNull(),
+    /** It matched a channel that is no longer ours. */
+    retired: boolean('retired').notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [index('verify_lookups_created_idx').on(t.createdAt)],
 );

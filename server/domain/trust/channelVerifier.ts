@@ -1,7 +1,8 @@
-import { eq } from 'drizzle-orm';
+import { and, desc, eq, gte, sql } from 'drizzle-orm';
 import type { OfficialChannelKind } from '../../../common/enums.ts';
-import type { VerifyOut } from '../../../common/schemas.ts';
-import { inboxes, officialChannels } from '../../db/schema.ts';
+import type { VerifyLookupReport, VerifyOut } from '../../../common/schemas.ts';
+import { inboxes, officialChannels, verifyLookups } from '../../db/schema.ts';
+import { requireStaff } from '../auth/policy.ts';
 import { cached } from '../cache.ts';
 import type { Ctx } from '../context.ts';
 import { canonicalChannel, covers, type Reading, readingsOf } from './channelValues.ts';
@@ -60,11 +61,51 @@ export async function channelVerifier(ctx: Ctx, query: string): Promise<VerifyOu
     .filter((h) => !seen.has(`${h.kind} ${h.value}`) && seen.add(`${h.kind} ${h.value}`))
     .map((h) => ({ kind: h.kind, label: h.label, note: h.note }));
   const first = readings[0];
-  return {
+  const result: VerifyOut = {
     query,
     readAs: !first ? 'unknown' : readings.length > 1 ? 'handle' : first.kind,
     official: matches.length > 0,
     retired: !matches.length && hits.length > 0,
     matches,
+  };
+  // Kept for the security team (what reaches customers that is not ours); text that reads as
+  // nothing is not kept, and neither is anything but the canonical reading.
+  if (first) {
+    await ctx.db
+      .insert(verifyLookups)
+      .values({ kind: result.readAs, value: first.value, official: result.official, retired: result.retired })
+      .catch(() => {});
+  }
+  return result;
+}
+
+/** The lookups of the last `days` days: counts, and what was asked about that is not ours (staff). */
+export async function verifyLookupReporter(ctx: Ctx, days: number): Promise<VerifyLookupReport> {
+  requireStaff(ctx.actor);
+  const since = new Date(ctx.services.clock().getTime() - days * 86_400_000);
+  const recent = gte(verifyLookups.createdAt, since);
+  const [totals] = await ctx.db
+    .select({ checks: sql<number>`count(*)::int`, official: sql<number>`(count(*) filter (where ${verifyLookups.official}))::int` })
+    .from(verifyLookups)
+    .where(recent);
+  const rows = await ctx.db
+    .select({
+      // The same name asked as a t.me link and as a bare @handle is one account: the kind named most precisely wins.
+      kind: sql<string>`(array_agg(${verifyLookups.kind} order by ${verifyLookups.kind} = 'handle', ${verifyLookups.createdAt} desc))[1]`,
+      value: verifyLookups.value,
+      count: sql<number>`count(*)::int`,
+      retired: sql<boolean>`bool_or(${verifyLookups.retired})`,
+      lastAt: sql<Date>`max(${verifyLookups.createdAt})`.mapWith(verifyLookups.createdAt),
+    })
+    .from(verifyLookups)
+    .where(and(recent, eq(verifyLookups.official, false)))
+    .groupBy(verifyLookups.value)
+    .orderBy(desc(sql`count(*)`), desc(sql`max(${verifyLookups.createdAt})`))
+    .limit(50);
+  return {
+    days,
+    checks: totals?.checks ?? 0,
+    official: totals?.official ?? 0,
+    notOurs: rows.map((r) => ({ kind: r.kind, value: r.value, count: r.count, retired: r.retired, lastAt: r.lastAt.toISOString() })),
   };
 }

@@ -75,6 +75,28 @@ describe.each(DB_KINDS)('official channels and /verify on %s', (kind) => {
     expectError(await admin.request('DELETE', `${API}/official-channels/${first.id}`), 404, 'not_found');
   });
 
+  it('keeps what customers checked for the security team: what is not ours, most asked first (staff only)', async () => {
+    const report = async (who: Session) => (await who.request('GET', `${API}/official-channels/lookups?days=7`)).json();
+    const before = await report(admin);
+    await verify('https://t.me/DeskSupp0rt');
+    await verify('@DeskSupp0rt');
+    await verify('support@desk-exchange.com.verify-now.io');
+    await verify('@DeskSupport');
+    await verify('just some words');
+    const after = await report(admin);
+    // Text that reads as nothing is not kept.
+    expect(after.checks - before.checks).toBe(4);
+    expect(after.official - before.official).toBe(1);
+    // Asked as a link and as a bare handle (and once before): one account, named by its most precise kind.
+    expect(after.notOurs[0]).toMatchObject({ kind: 'telegram', value: 'desksupp0rt', count: 3, retired: false });
+    expect(after.notOurs.map((r: { value: string }) => r.value)).toContain('support@desk-exchange.com.verify-now.io');
+    expect(after.notOurs.map((r: { value: string }) => r.value)).not.toContain('desksupport');
+    const agent = await loginAgent(t, (await makeAgent(t)).email);
+    expect((await agent.request('GET', `${API}/official-channels/lookups`)).statusCode).toBe(200);
+    expectError(await admin.request('GET', `${API}/official-channels/lookups?days=0`), 400, 'validation_failed');
+    expectError(await t.app.inject({ method: 'GET', url: `${API}/official-channels/lookups` }), 401, 'unauthenticated');
+  });
+
   it('shows the check and its answer on the /verify page, escaped, in both languages', async () => {
     const res = await t.app.inject({ method: 'GET', url: `/verify?q=${encodeURIComponent('t.me/DeskSupport')}&lang=en` });
     expect(res.statusCode).toBe(200);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { OfficialChannelCreate, OfficialChannelOut, OfficialChannelUpdate, VerifyOut, VerifyQuery } from '../../../../common/schemas.ts';
+import { OfficialChannelCreate, OfficialChannelOut, OfficialChannelUpdate, VerifyLookupQuery, VerifyLookupReport, VerifyOut, VerifyQuery } from '../../../../common/schemas.ts';
 import { SYSTEM, read } from '../../../domain/context.ts';
-import { channelVerifier } from '../../../domain/trust/channelVerifier.ts';
+import { channelVerifier, verifyLookupReporter } from '../../../domain/trust/channelVerifier.ts';
 import { type OfficialChannelRow, officialChannelCreator, officialChannelLister, officialChannelRemover, officialChannelUpdater } from '../../../domain/trust/officialChannels.ts';
 import { type Api, type RouteOptions, IdParams, Items, errors, run } from '../run.ts';
 
@@ -24,6 +24,12 @@ export async function trustRoutes(app: Api, { services }: RouteOptions) {
       },
     },
     async (req) => read(services, SYSTEM, (ctx) => channelVerifier(ctx, req.query.q), req.ip),
+  );
+
+  app.get(
+    '/official-channels/lookups',
+    { schema: { tags, summary: 'What customers checked on /verify lately, and what came up that is not ours (staff)', querystring: VerifyLookupQuery, response: { 200: VerifyLookupReport, ...errors(400, 401, 403) } } },
+    async (req) => run(services, req, (ctx) => verifyLookupReporter(ctx, req.query.days)),
   );
 
   app.get('/official-channels', { schema: { tags, summary: 'The official channels (staff)', response: { 200: Items(OfficialChannelOut), ...errors(401, 403) } } }, async (req) => ({
