@@ -416,6 +416,18 @@ const en = {
       empty: 'No official channels yet.',
       emptyHint:
         'List every website, email address, Telegram, X and Facebook account and phone number the desk uses. Scammers pose as support: customers check on the public /verify page whether an address or account that contacted them is really ours.',
+      lookups: {
+        title: 'Checked by customers, not ours',
+        hint: 'What customers pasted into /verify that is not one of our channels, most asked first: look-alikes to report to Telegram, X, Facebook or the domain’s registrar.',
+        summary: '{{checks}} checks in the last {{days}} days, {{official}} of them official.',
+        days: '{{n}} days',
+        value: 'Address or account',
+        count: 'Asked',
+        last: 'Last asked',
+        retired: 'no longer ours',
+        handle: 'Account',
+        empty: 'Nothing that is not ours has been checked in this period.',
+      },
     },
     tokens: {
       add: 'Create token',

@@ -418,6 +418,18 @@ const zhCN: Resources = {
       empty: '暂无官方渠道。',
       emptyHint:
         '请列出本服务台使用的所有网站、邮箱、Telegram、X 和 Facebook 账号以及电话号码。骗子常冒充客服：客户可以在公开的 /verify 页面核实联系他们的地址或账号是否真的来自我们。',
+      lookups: {
+        title: '客户核实过、但不是我们的',
+        hint: '客户在 /verify 中查询、但不属于我们官方渠道的地址和账号，按查询次数排序：这些仿冒者可向 Telegram、X、Facebook 或域名注册商举报。',
+        summary: '最近 {{days}} 天共核实 {{checks}} 次，其中 {{official}} 次为官方渠道。',
+        days: '{{n}} 天',
+        value: '地址或账号',
+        count: '查询次数',
+        last: '最近查询',
+        retired: '已停用的旧渠道',
+        handle: '账号',
+        empty: '这段时间内没有客户查询过非官方的地址或账号。',
+      },
     },
     tokens: {
       add: '创建令牌',

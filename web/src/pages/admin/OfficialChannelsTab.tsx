@@ -1,14 +1,15 @@
 import { useState, type FormEvent } from 'react';
-import { Alert, Anchor, Badge, Button, Card, Center, Group, Loader, Modal, Select, Stack, Switch, Table, Text, TextInput } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Card, Center, Group, Loader, Modal, SegmentedControl, Select, Stack, Switch, Table, Text, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { OFFICIAL_CHANNEL_KINDS, type OfficialChannelKind } from '../../../../common/enums.ts';
-import type { OfficialChannelOut } from '../../../../common/schemas.ts';
+import type { OfficialChannelOut, VerifyLookupReport } from '../../../../common/schemas.ts';
 import { api, ApiError } from '../../api.ts';
 import type { Items, OfficialChannelCreate, OfficialChannelUpdate } from '../../lib/types.ts';
 import { currentLanguage } from '../../i18n/index.ts';
 import { ConfirmModal } from '../../components/ConfirmModal.tsx';
+import { RelativeTime } from '../../components/Badges.tsx';
 import { IconPlus } from '../../components/icons.tsx';
 
 const KEY = ['official-channels'] as const;
@@ -145,6 +146,88 @@ function VerifyLink() {
     <Anchor href={`/verify?lang=${currentLanguage()}`} target="_blank" rel="noopener" size="sm" data-testid="channels-verify-link">
       {t('admin.channels.openVerify')}
     </Anchor>
+  );
+}
+
+/** What customers checked on /verify that is not ours: look-alikes for the security team to report. */
+function CheckedByCustomers() {
+  const { t } = useTranslation();
+  const [days, setDays] = useState('30');
+  const report = useQuery({ queryKey: ['official-channels', 'lookups', days], queryFn: () => api.get<VerifyLookupReport>(`/official-channels/lookups?days=${days}`) });
+  return (
+    <Card withBorder padding="md" radius="md" data-testid="channel-lookups">
+      <Group justify="space-between" align="flex-start" mb="xs">
+        <div>
+          <Text fw={600}>{t('admin.channels.lookups.title')}</Text>
+          <Text size="sm" c="dimmed" maw={720}>
+            {t('admin.channels.lookups.hint')}
+          </Text>
+        </div>
+        <SegmentedControl size="xs" value={days} onChange={setDays} data={['7', '30', '90'].map((n) => ({ value: n, label: t('admin.channels.lookups.days', { n }) }))} />
+      </Group>
+      {report.isPending ? (
+        <Center p="md">
+          <Loader size="sm" />
+        </Center>
+      ) : report.isError ? (
+        <Alert color="red">{report.error.message}</Alert>
+      ) : (
+        <Stack gap="xs">
+          <Text size="sm" c="dimmed">
+            {t('admin.channels.lookups.summary', { checks: report.data.checks, days: report.data.days, official: report.data.official })}
+          </Text>
+          {report.data.notOurs.length === 0 ? (
+            <Text size="sm">{t('admin.channels.lookups.empty')}</Text>
+          ) : (
+            <Table.ScrollContainer minWidth={560} type="native">
+              <Table verticalSpacing="xs" horizontalSpacing="md">
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th w={140}>{t('admin.channels.kind')}</Table.Th>
+                    <Table.Th>{t('admin.channels.lookups.value')}</Table.Th>
+                    <Table.Th w={110}>{t('admin.channels.lookups.count')}</Table.Th>
+                    <Table.Th w={150}>{t('admin.channels.lookups.last')}</Table.Th>
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {report.data.notOurs.map((r) => (
+                    <Table.Tr key={`${r.kind} ${r.value}`} data-testid="lookup-row">
+                      <Table.Td>
+                        {(OFFICIAL_CHANNEL_KINDS as readonly string[]).includes(r.kind) ? (
+                          <KindBadge kind={r.kind as OfficialChannelKind} />
+                        ) : (
+                          <Badge color="gray" variant="light" radius="sm">
+                            {t('admin.channels.lookups.handle')}
+                          </Badge>
+                        )}
+                      </Table.Td>
+                      <Table.Td>
+                        <Text size="sm" className="sb-mono" style={{ overflowWrap: 'anywhere' }}>
+                          {r.value}
+                        </Text>
+                        {r.retired && (
+                          <Text size="xs" c="dimmed">
+                            {t('admin.channels.lookups.retired')}
+                          </Text>
+                        )}
+                      </Table.Td>
+                      <Table.Td>
+                        <Text size="sm" fw={600}>
+                          {r.count}
+                        </Text>
+                      </Table.Td>
+                      <Table.Td>
+                        <RelativeTime iso={r.lastAt} />
+                      </Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
+          )}
+        </Stack>
+      )}
+    </Card>
   );
 }
 
@@ -287,6 +370,7 @@ export function OfficialChannelsTab({ canEdit }: { canEdit: boolean }) {
           </Table.ScrollContainer>
         )}
       </Card>
+      <CheckedByCustomers />
       {(editing === 'new' || editingChannel) && <ChannelFormModal key={editing ?? 'new'} channel={editingChannel} onClose={() => setEditing(null)} />}
       <ConfirmModal
         opened={deleting !== null}
