@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { Alert, Center, Loader, Text } from '@mantine/core';
+import { Alert, Card, Center, Loader, Table, Text } from '@mantine/core';
 import type { UseQueryResult } from '@tanstack/react-query';
 
 /**
@@ -31,4 +31,24 @@ export function ListBody<T>({ query, empty, children }: { query: UseQueryResult<
     );
   }
   return <>{children(query.data)}</>;
+}
+
+/** A list card of the admin area: the query's states (ListBody), then a table with these headings and rows. */
+export function ListTable<T>({ query, empty, minWidth, head, children }: { query: UseQueryResult<T[]>; empty: ReactNode; minWidth: number; head: ReactNode; children: (items: T[]) => ReactNode }) {
+  return (
+    <Card withBorder padding={0} radius="md">
+      <ListBody query={query} empty={empty}>
+        {(items) => (
+          <Table.ScrollContainer minWidth={minWidth} type="native">
+            <Table verticalSpacing="sm" horizontalSpacing="md" highlightOnHover>
+              <Table.Thead>
+                <Table.Tr>{head}</Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>{children(items)}</Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        )}
+      </ListBody>
+    </Card>
+  );
 }

@@ -1,5 +1,5 @@
 import { useMemo, useState, type FormEvent } from 'react';
-import { Alert, Avatar, Badge, Button, Card, Divider, Group, Modal, MultiSelect, NumberInput, PasswordInput, Select, Stack, Switch, Table, Text, TextInput } from '@mantine/core';
+import { Alert, Avatar, Badge, Button, Divider, Group, Modal, MultiSelect, NumberInput, PasswordInput, Select, Stack, Switch, Table, Text, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
@@ -8,7 +8,7 @@ import type { AgentCreate, AgentOut, AgentUpdate, TeamOut } from '../../../../co
 import { api } from '../../api.ts';
 import { initials, localName } from '../../lib/format.ts';
 import { byId, useAgents, useTeams } from '../../queries.ts';
-import { ListBody } from '../../components/ListBody.tsx';
+import { ListTable } from '../../components/ListBody.tsx';
 import { ConfirmModal } from '../../components/ConfirmModal.tsx';
 import { IconPlus, IconShield } from '../../components/icons.tsx';
 
@@ -238,99 +238,97 @@ export function AgentsTab({ canEdit }: { canEdit: boolean }) {
           </Button>
         </Group>
       )}
-      <Card withBorder padding={0} radius="md">
-        <ListBody query={agents} empty={t('admin.agents.empty')}>
-          {(items) => (
-            <Table.ScrollContainer minWidth={900} type="native">
-              <Table verticalSpacing="sm" horizontalSpacing="md" highlightOnHover>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>{t('admin.agents.name')}</Table.Th>
-                    <Table.Th>{t('admin.agents.role')}</Table.Th>
-                    <Table.Th>{t('admin.agents.teams')}</Table.Th>
-                    <Table.Th>{t('admin.agents.languages')}</Table.Th>
-                    <Table.Th>{t('admin.agents.status')}</Table.Th>
-                    <Table.Th>{t('admin.agents.capacity')}</Table.Th>
-                    <Table.Th>{t('admin.agents.twoFactor')}</Table.Th>
-                    {canEdit && <Table.Th />}
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {items.map((a) => (
-                    <Table.Tr key={a.id} data-testid="agent-row" opacity={a.disabled ? 0.55 : 1}>
-                      <Table.Td>
-                        <Group gap="sm" wrap="nowrap">
-                          <Avatar size={32} radius="xl" color={ROLE_COLORS[a.role]}>
-                            {initials(a.name)}
-                          </Avatar>
-                          <div>
-                            <Group gap={6}>
-                              <Text size="sm" fw={600}>
-                                {a.name}
-                              </Text>
-                              {a.disabled && (
-                                <Badge size="xs" color="red" variant="light">
-                                  {t('admin.agents.disabled')}
-                                </Badge>
-                              )}
-                            </Group>
-                            <Text size="xs" c="dimmed">
-                              {a.email}
-                            </Text>
-                          </div>
-                        </Group>
-                      </Table.Td>
-                      <Table.Td>
-                        <Badge color={ROLE_COLORS[a.role]} variant="light">
-                          {t(`roles.${a.role}`)}
+      <ListTable
+        query={agents}
+        empty={t('admin.agents.empty')}
+        minWidth={900}
+        head={
+          <>
+            <Table.Th>{t('admin.agents.name')}</Table.Th>
+            <Table.Th>{t('admin.agents.role')}</Table.Th>
+            <Table.Th>{t('admin.agents.teams')}</Table.Th>
+            <Table.Th>{t('admin.agents.languages')}</Table.Th>
+            <Table.Th>{t('admin.agents.status')}</Table.Th>
+            <Table.Th>{t('admin.agents.capacity')}</Table.Th>
+            <Table.Th>{t('admin.agents.twoFactor')}</Table.Th>
+            {canEdit && <Table.Th />}
+          </>
+        }
+      >
+        {(items) => (
+          <>
+            {items.map((a) => (
+              <Table.Tr key={a.id} data-testid="agent-row" opacity={a.disabled ? 0.55 : 1}>
+                <Table.Td>
+                  <Group gap="sm" wrap="nowrap">
+                    <Avatar size={32} radius="xl" color={ROLE_COLORS[a.role]}>
+                      {initials(a.name)}
+                    </Avatar>
+                    <div>
+                      <Group gap={6}>
+                        <Text size="sm" fw={600}>
+                          {a.name}
+                        </Text>
+                        {a.disabled && (
+                          <Badge size="xs" color="red" variant="light">
+                            {t('admin.agents.disabled')}
+                          </Badge>
+                        )}
+                      </Group>
+                      <Text size="xs" c="dimmed">
+                        {a.email}
+                      </Text>
+                    </div>
+                  </Group>
+                </Table.Td>
+                <Table.Td>
+                  <Badge color={ROLE_COLORS[a.role]} variant="light">
+                    {t(`roles.${a.role}`)}
+                  </Badge>
+                </Table.Td>
+                <Table.Td>
+                  <Group gap={4}>
+                    {a.teamIds.length === 0 ? (
+                      <Text size="sm" c="dimmed">
+                        {t('app.none')}
+                      </Text>
+                    ) : (
+                      a.teamIds.map((id) => (
+                        <Badge key={id} variant="default" radius="sm" tt="none">
+                          {localName(teamsById.get(id)?.name, i18n.language) || id.slice(0, 8)}
                         </Badge>
-                      </Table.Td>
-                      <Table.Td>
-                        <Group gap={4}>
-                          {a.teamIds.length === 0 ? (
-                            <Text size="sm" c="dimmed">
-                              {t('app.none')}
-                            </Text>
-                          ) : (
-                            a.teamIds.map((id) => (
-                              <Badge key={id} variant="default" radius="sm" tt="none">
-                                {localName(teamsById.get(id)?.name, i18n.language) || id.slice(0, 8)}
-                              </Badge>
-                            ))
-                          )}
-                        </Group>
-                      </Table.Td>
-                      <Table.Td>
-                        <Text size="sm">{a.languages.map((l) => (l === 'en' || l === 'zh-CN' ? t(`languages.${l}`) : l)).join(', ')}</Text>
-                      </Table.Td>
-                      <Table.Td>
-                        <Badge variant="dot" color={STATUS_DOT[a.status]}>
-                          {t(`agentStatus.${a.status}`)}
-                        </Badge>
-                      </Table.Td>
-                      <Table.Td>
-                        <Text size="sm">{a.capacity}</Text>
-                      </Table.Td>
-                      <Table.Td>
-                        <Badge color={a.totpEnabled ? 'teal' : 'gray'} variant="light">
-                          {a.totpEnabled ? t('admin.agents.on') : t('admin.agents.off')}
-                        </Badge>
-                      </Table.Td>
-                      {canEdit && (
-                        <Table.Td ta="right">
-                          <Button variant="subtle" size="compact-sm" onClick={() => setEditing(a.id)} data-testid="agent-edit">
-                            {t('app.edit')}
-                          </Button>
-                        </Table.Td>
-                      )}
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-          )}
-        </ListBody>
-      </Card>
+                      ))
+                    )}
+                  </Group>
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm">{a.languages.map((l) => (l === 'en' || l === 'zh-CN' ? t(`languages.${l}`) : l)).join(', ')}</Text>
+                </Table.Td>
+                <Table.Td>
+                  <Badge variant="dot" color={STATUS_DOT[a.status]}>
+                    {t(`agentStatus.${a.status}`)}
+                  </Badge>
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm">{a.capacity}</Text>
+                </Table.Td>
+                <Table.Td>
+                  <Badge color={a.totpEnabled ? 'teal' : 'gray'} variant="light">
+                    {a.totpEnabled ? t('admin.agents.on') : t('admin.agents.off')}
+                  </Badge>
+                </Table.Td>
+                {canEdit && (
+                  <Table.Td ta="right">
+                    <Button variant="subtle" size="compact-sm" onClick={() => setEditing(a.id)} data-testid="agent-edit">
+                      {t('app.edit')}
+                    </Button>
+                  </Table.Td>
+                )}
+              </Table.Tr>
+            ))}
+          </>
+        )}
+      </ListTable>
       {(editing === 'new' || editingAgent) && (
         <AgentFormModal
           key={editing ?? 'new'}

@@ -8,7 +8,7 @@ import type { OfficialChannelOut, VerifyLookupReport } from '../../../../common/
 import { api, ApiError } from '../../api.ts';
 import type { Items, OfficialChannelCreate, OfficialChannelUpdate } from '../../lib/types.ts';
 import { currentLanguage } from '../../i18n/index.ts';
-import { ListBody } from '../../components/ListBody.tsx';
+import { ListTable } from '../../components/ListBody.tsx';
 import { ConfirmModal } from '../../components/ConfirmModal.tsx';
 import { RelativeTime } from '../../components/Badges.tsx';
 import { IconPlus } from '../../components/icons.tsx';
@@ -290,84 +290,79 @@ export function OfficialChannelsTab({ canEdit }: { canEdit: boolean }) {
           </Button>
         )}
       </Group>
-      <Card withBorder padding={0} radius="md">
-        <ListBody
-          query={channels}
-          empty={
-            <Stack align="center" gap="xs" p="xl" data-testid="channels-empty">
-              <Text fw={600}>{t('admin.channels.empty')}</Text>
-              <Text size="sm" c="dimmed" ta="center" maw={560}>
-                {t('admin.channels.emptyHint')}
-              </Text>
-              <Text size="xs" c="dimmed" ta="center" maw={560}>
-                {t('admin.channels.automatic')}
-              </Text>
-              <VerifyLink />
-            </Stack>
-          }
-        >
-          {(items) => (
-            <Table.ScrollContainer minWidth={720} type="native">
-              <Table verticalSpacing="sm" horizontalSpacing="md" highlightOnHover>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th w={140}>{t('admin.channels.kind')}</Table.Th>
-                    <Table.Th>{t('admin.channels.label')}</Table.Th>
-                    <Table.Th>{t('admin.channels.note')}</Table.Th>
-                    <Table.Th w={110}>{t('admin.channels.active')}</Table.Th>
-                    {canEdit && <Table.Th w={160} />}
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {items.map((c) => (
-                    <Table.Tr key={c.id} data-testid="channel-row" data-active={c.active}>
-                      <Table.Td>
-                        <KindBadge kind={c.kind} />
-                      </Table.Td>
-                      <Table.Td>
-                        <Text size="sm" fw={600} className="sb-mono" c={c.active ? undefined : 'dimmed'}>
-                          {c.label}
-                        </Text>
-                      </Table.Td>
-                      <Table.Td maw={320}>
-                        <Text size="sm" c="dimmed" lineClamp={2}>
-                          {c.note || t('app.none')}
-                        </Text>
-                      </Table.Td>
-                      <Table.Td>
-                        {canEdit ? (
-                          <Switch
-                            checked={c.active}
-                            onChange={(e) => setActive.mutate({ id: c.id, active: e.currentTarget.checked })}
-                            aria-label={t('admin.channels.activeFor', { label: c.label })}
-                            data-testid="channel-row-active"
-                          />
-                        ) : (
-                          <Badge variant="dot" color={c.active ? 'teal' : 'gray'}>
-                            {c.active ? t('admin.channels.on') : t('admin.channels.off')}
-                          </Badge>
-                        )}
-                      </Table.Td>
-                      {canEdit && (
-                        <Table.Td>
-                          <Group gap={4} justify="flex-end" wrap="nowrap">
-                            <Button variant="subtle" size="compact-sm" onClick={() => setEditing(c.id)} data-testid="channel-edit">
-                              {t('app.edit')}
-                            </Button>
-                            <Button variant="subtle" color="red" size="compact-sm" onClick={() => setDeleting(c)} data-testid="channel-delete">
-                              {t('admin.channels.delete')}
-                            </Button>
-                          </Group>
-                        </Table.Td>
-                      )}
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-          )}
-        </ListBody>
-      </Card>
+      <ListTable
+        query={channels}
+        empty={
+          <Stack align="center" gap="xs" p="xl" data-testid="channels-empty">
+            <Text fw={600}>{t('admin.channels.empty')}</Text>
+            <Text size="sm" c="dimmed" ta="center" maw={560}>
+              {t('admin.channels.emptyHint')}
+            </Text>
+            <Text size="xs" c="dimmed" ta="center" maw={560}>
+              {t('admin.channels.automatic')}
+            </Text>
+            <VerifyLink />
+          </Stack>
+        }
+        minWidth={720}
+        head={
+          <>
+            <Table.Th w={140}>{t('admin.channels.kind')}</Table.Th>
+            <Table.Th>{t('admin.channels.label')}</Table.Th>
+            <Table.Th>{t('admin.channels.note')}</Table.Th>
+            <Table.Th w={110}>{t('admin.channels.active')}</Table.Th>
+            {canEdit && <Table.Th w={160} />}
+          </>
+        }
+      >
+        {(items) => (
+          <>
+            {items.map((c) => (
+              <Table.Tr key={c.id} data-testid="channel-row" data-active={c.active}>
+                <Table.Td>
+                  <KindBadge kind={c.kind} />
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm" fw={600} className="sb-mono" c={c.active ? undefined : 'dimmed'}>
+                    {c.label}
+                  </Text>
+                </Table.Td>
+                <Table.Td maw={320}>
+                  <Text size="sm" c="dimmed" lineClamp={2}>
+                    {c.note || t('app.none')}
+                  </Text>
+                </Table.Td>
+                <Table.Td>
+                  {canEdit ? (
+                    <Switch
+                      checked={c.active}
+                      onChange={(e) => setActive.mutate({ id: c.id, active: e.currentTarget.checked })}
+                      aria-label={t('admin.channels.activeFor', { label: c.label })}
+                      data-testid="channel-row-active"
+                    />
+                  ) : (
+                    <Badge variant="dot" color={c.active ? 'teal' : 'gray'}>
+                      {c.active ? t('admin.channels.on') : t('admin.channels.off')}
+                    </Badge>
+                  )}
+                </Table.Td>
+                {canEdit && (
+                  <Table.Td>
+                    <Group gap={4} justify="flex-end" wrap="nowrap">
+                      <Button variant="subtle" size="compact-sm" onClick={() => setEditing(c.id)} data-testid="channel-edit">
+                        {t('app.edit')}
+                      </Button>
+                      <Button variant="subtle" color="red" size="compact-sm" onClick={() => setDeleting(c)} data-testid="channel-delete">
+                        {t('admin.channels.delete')}
+                      </Button>
+                    </Group>
+                  </Table.Td>
+                )}
+              </Table.Tr>
+            ))}
+          </>
+        )}
+      </ListTable>
       <CheckedByCustomers />
       {(editing === 'new' || editingChannel) && <ChannelFormModal key={editing ?? 'new'} channel={editingChannel} onClose={() => setEditing(null)} />}
       <ConfirmModal

@@ -1,5 +1,5 @@
 import { useMemo, useState, type FormEvent } from 'react';
-import { Alert, Avatar, Badge, Button, Card, Group, Modal, MultiSelect, Stack, Table, Text, TextInput, Textarea, Tooltip } from '@mantine/core';
+import { Alert, Avatar, Badge, Button, Group, Modal, MultiSelect, Stack, Table, Text, TextInput, Textarea, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
@@ -9,7 +9,7 @@ import { initials, localName } from '../../lib/format.ts';
 import type { TeamCreate } from '../../lib/types.ts';
 import { byId, useAgents, useTeams } from '../../queries.ts';
 import { IconPlus } from '../../components/icons.tsx';
-import { ListBody } from '../../components/ListBody.tsx';
+import { ListTable } from '../../components/ListBody.tsx';
 
 const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
@@ -131,60 +131,58 @@ export function TeamsTab({ canEdit }: { canEdit: boolean }) {
           </Button>
         </Group>
       )}
-      <Card withBorder padding={0} radius="md">
-        <ListBody query={teams} empty={t('admin.teams.empty')}>
-          {(items) => (
-            <Table.ScrollContainer minWidth={800} type="native">
-              <Table verticalSpacing="sm" horizontalSpacing="md" highlightOnHover>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>{t('admin.teams.name')}</Table.Th>
-                    <Table.Th>{t('admin.teams.slug')}</Table.Th>
-                    <Table.Th>{t('admin.teams.description')}</Table.Th>
-                    <Table.Th>{t('admin.teams.members')}</Table.Th>
-                    <Table.Th>{t('admin.teams.supervisors')}</Table.Th>
-                    {canEdit && <Table.Th />}
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {items.map((team) => (
-                    <Table.Tr key={team.id} data-testid="team-row">
-                      <Table.Td>
-                        <Text size="sm" fw={600}>
-                          {localName(team.name, i18n.language)}
-                        </Text>
-                      </Table.Td>
-                      <Table.Td>
-                        <Badge variant="default" radius="sm" tt="none" className="sb-mono">
-                          {team.slug}
-                        </Badge>
-                      </Table.Td>
-                      <Table.Td maw={320}>
-                        <Text size="sm" c="dimmed" lineClamp={2}>
-                          {team.description || t('app.none')}
-                        </Text>
-                      </Table.Td>
-                      <Table.Td>
-                        <People ids={team.memberIds} agents={agentsById} />
-                      </Table.Td>
-                      <Table.Td>
-                        <People ids={team.supervisorIds} agents={agentsById} />
-                      </Table.Td>
-                      {canEdit && (
-                        <Table.Td ta="right">
-                          <Button variant="subtle" size="compact-sm" onClick={() => setEditing(team.id)}>
-                            {t('app.edit')}
-                          </Button>
-                        </Table.Td>
-                      )}
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-          )}
-        </ListBody>
-      </Card>
+      <ListTable
+        query={teams}
+        empty={t('admin.teams.empty')}
+        minWidth={800}
+        head={
+          <>
+            <Table.Th>{t('admin.teams.name')}</Table.Th>
+            <Table.Th>{t('admin.teams.slug')}</Table.Th>
+            <Table.Th>{t('admin.teams.description')}</Table.Th>
+            <Table.Th>{t('admin.teams.members')}</Table.Th>
+            <Table.Th>{t('admin.teams.supervisors')}</Table.Th>
+            {canEdit && <Table.Th />}
+          </>
+        }
+      >
+        {(items) => (
+          <>
+            {items.map((team) => (
+              <Table.Tr key={team.id} data-testid="team-row">
+                <Table.Td>
+                  <Text size="sm" fw={600}>
+                    {localName(team.name, i18n.language)}
+                  </Text>
+                </Table.Td>
+                <Table.Td>
+                  <Badge variant="default" radius="sm" tt="none" className="sb-mono">
+                    {team.slug}
+                  </Badge>
+                </Table.Td>
+                <Table.Td maw={320}>
+                  <Text size="sm" c="dimmed" lineClamp={2}>
+                    {team.description || t('app.none')}
+                  </Text>
+                </Table.Td>
+                <Table.Td>
+                  <People ids={team.memberIds} agents={agentsById} />
+                </Table.Td>
+                <Table.Td>
+                  <People ids={team.supervisorIds} agents={agentsById} />
+                </Table.Td>
+                {canEdit && (
+                  <Table.Td ta="right">
+                    <Button variant="subtle" size="compact-sm" onClick={() => setEditing(team.id)}>
+                      {t('app.edit')}
+                    </Button>
+                  </Table.Td>
+                )}
+              </Table.Tr>
+            ))}
+          </>
+        )}
+      </ListTable>
       {(editing === 'new' || editingTeam) && <TeamFormModal key={editing ?? 'new'} team={editingTeam} agents={agents.data ?? []} onClose={() => setEditing(null)} />}
     </Stack>
   );

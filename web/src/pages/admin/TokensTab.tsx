@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { Alert, Badge, Button, Card, Code, CopyButton, Group, Modal, Select, Stack, Table, Text, TextInput } from '@mantine/core';
+import { Alert, Badge, Button, Code, CopyButton, Group, Modal, Select, Stack, Table, Text, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
@@ -8,7 +8,7 @@ import { api } from '../../api.ts';
 import { absoluteTime } from '../../lib/format.ts';
 import type { CreatedToken, Items, TokenOut } from '../../lib/types.ts';
 import { RelativeTime } from '../../components/Badges.tsx';
-import { ListBody } from '../../components/ListBody.tsx';
+import { ListTable } from '../../components/ListBody.tsx';
 import { ConfirmModal } from '../../components/ConfirmModal.tsx';
 import { IconAlert, IconCheck, IconCopy, IconPlus } from '../../components/icons.tsx';
 
@@ -127,72 +127,70 @@ export function TokensTab({ canEdit }: { canEdit: boolean }) {
           </Button>
         </Group>
       )}
-      <Card withBorder padding={0} radius="md">
-        <ListBody query={tokens} empty={t('admin.tokens.empty')}>
-          {(items) => (
-            <Table.ScrollContainer minWidth={760} type="native">
-              <Table verticalSpacing="sm" horizontalSpacing="md" highlightOnHover>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>{t('admin.tokens.name')}</Table.Th>
-                    <Table.Th>{t('admin.tokens.prefix')}</Table.Th>
-                    <Table.Th>{t('admin.tokens.role')}</Table.Th>
-                    <Table.Th>{t('admin.tokens.lastUsed')}</Table.Th>
-                    <Table.Th>{t('admin.tokens.created')}</Table.Th>
-                    <Table.Th>{t('admin.tokens.status')}</Table.Th>
-                    {canEdit && <Table.Th />}
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {items.map((tok) => (
-                    <Table.Tr key={tok.id} data-testid="token-row" opacity={tok.revokedAt ? 0.55 : 1}>
-                      <Table.Td>
-                        <Text size="sm" fw={600}>
-                          {tok.name}
-                        </Text>
-                      </Table.Td>
-                      <Table.Td>
-                        <Code className="sb-mono">{tok.prefix}…</Code>
-                      </Table.Td>
-                      <Table.Td>
-                        <Badge variant="light" color={tok.role === 'admin' ? 'red' : 'blue'}>
-                          {t(`roles.${tok.role}`)}
-                        </Badge>
-                      </Table.Td>
-                      <Table.Td>
-                        {tok.lastUsedAt ? (
-                          <RelativeTime iso={tok.lastUsedAt} />
-                        ) : (
-                          <Text size="sm" c="dimmed">
-                            {t('admin.tokens.never')}
-                          </Text>
-                        )}
-                      </Table.Td>
-                      <Table.Td>
-                        <Text size="sm">{absoluteTime(tok.createdAt, i18n.language)}</Text>
-                      </Table.Td>
-                      <Table.Td>
-                        <Badge variant="dot" color={tok.revokedAt ? 'gray' : 'teal'}>
-                          {tok.revokedAt ? t('admin.tokens.revoked') : t('admin.tokens.active')}
-                        </Badge>
-                      </Table.Td>
-                      {canEdit && (
-                        <Table.Td ta="right">
-                          {!tok.revokedAt && (
-                            <Button variant="subtle" color="red" size="compact-sm" onClick={() => setRevoking(tok)} data-testid="token-revoke">
-                              {t('admin.tokens.revoke')}
-                            </Button>
-                          )}
-                        </Table.Td>
-                      )}
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-          )}
-        </ListBody>
-      </Card>
+      <ListTable
+        query={tokens}
+        empty={t('admin.tokens.empty')}
+        minWidth={760}
+        head={
+          <>
+            <Table.Th>{t('admin.tokens.name')}</Table.Th>
+            <Table.Th>{t('admin.tokens.prefix')}</Table.Th>
+            <Table.Th>{t('admin.tokens.role')}</Table.Th>
+            <Table.Th>{t('admin.tokens.lastUsed')}</Table.Th>
+            <Table.Th>{t('admin.tokens.created')}</Table.Th>
+            <Table.Th>{t('admin.tokens.status')}</Table.Th>
+            {canEdit && <Table.Th />}
+          </>
+        }
+      >
+        {(items) => (
+          <>
+            {items.map((tok) => (
+              <Table.Tr key={tok.id} data-testid="token-row" opacity={tok.revokedAt ? 0.55 : 1}>
+                <Table.Td>
+                  <Text size="sm" fw={600}>
+                    {tok.name}
+                  </Text>
+                </Table.Td>
+                <Table.Td>
+                  <Code className="sb-mono">{tok.prefix}…</Code>
+                </Table.Td>
+                <Table.Td>
+                  <Badge variant="light" color={tok.role === 'admin' ? 'red' : 'blue'}>
+                    {t(`roles.${tok.role}`)}
+                  </Badge>
+                </Table.Td>
+                <Table.Td>
+                  {tok.lastUsedAt ? (
+                    <RelativeTime iso={tok.lastUsedAt} />
+                  ) : (
+                    <Text size="sm" c="dimmed">
+                      {t('admin.tokens.never')}
+                    </Text>
+                  )}
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm">{absoluteTime(tok.createdAt, i18n.language)}</Text>
+                </Table.Td>
+                <Table.Td>
+                  <Badge variant="dot" color={tok.revokedAt ? 'gray' : 'teal'}>
+                    {tok.revokedAt ? t('admin.tokens.revoked') : t('admin.tokens.active')}
+                  </Badge>
+                </Table.Td>
+                {canEdit && (
+                  <Table.Td ta="right">
+                    {!tok.revokedAt && (
+                      <Button variant="subtle" color="red" size="compact-sm" onClick={() => setRevoking(tok)} data-testid="token-revoke">
+                        {t('admin.tokens.revoke')}
+                      </Button>
+                    )}
+                  </Table.Td>
+                )}
+              </Table.Tr>
+            ))}
+          </>
+        )}
+      </ListTable>
       {creating && (
         <CreateTokenModal
           onClose={() => setCreating(false)}
