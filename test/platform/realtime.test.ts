@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as connect, type Socket } from 'socket.io-client';
 import { SOCKET_EVENTS } from '../../common/realtime.ts';
+import { createSeqTracker } from '../../common/seqTracker.ts';
 import { attachRealtime } from '../../server/realtime/socket.ts';
 import { chatRouter } from '../../server/domain/routing/chatRouter.ts';
 import { agentUpdater } from '../../server/domain/directory/agents.ts';
@@ -206,6 +207,44 @@ describe.each(DB_KINDS)('real-time pushes on %s', (kind) => {
     const stored = (await customer.request('GET', `/api/v1/conversations/${conversationId}/messages?afterSeq=1`)).json().items as { body: string; seq: number }[];
     expect(stored.map((m) => m.body)).toEqual(bodies);
     expect(answered.map((a) => a.message.seq)).toEqual(stored.map((m) => m.seq));
+  });
+
+  it('catches up a client from its contiguous seq: a message pushed while it was away is not skipped because its own later ack arrived', async () => {
+    const admin = await makeAgent(t, { role: 'admin' });
+    const customerRow = await makeContact(t);
+    const [agentSession, customer] = await Promise.all([loginAgent(t, admin.email), loginContact(t, customerRow.email!)]);
+    const conversationId = (await customer.request('POST', '/api/v1/conversations', { subject: 'Catch-up', body: 'first' })).json().id as string;
+    const tracker = createSeqTracker();
+    const catchUp = async (lastSeq?: number) => {
+      const afterSeq = tracker.contiguous;
+      const items = (await customer.request('GET', `/api/v1/conversations/${conversationId}/messages?afterSeq=${afterSeq}`)).json().items as { seq: number; body: string }[];
+      tracker.caughtUp(afterSeq, items.map((m) => m.seq), { lastSeq, more: false });
+      return items;
+    };
+    await catchUp();
+    expect(tracker.contiguous).toBe(1);
+
+    // A private note (a hole to the customer) and the agent's reply N, whose push this client never gets.
+    await agentSession.request('POST', `/api/v1/conversations/${conversationId}/notes`, { body: 'note the customer never sees' });
+    const reply = (await agentSession.request('POST', `/api/v1/conversations/${conversationId}/messages`, { body: 'reply N' })).json() as { seq: number };
+    // The customer's own message N+1: its ack arrives, the push of N did not.
+    const socket = await open(customer);
+    await socket.emitWithAck(SOCKET_EVENTS.conversationJoin, { conversationId });
+    const sent = await socket.emitWithAck(SOCKET_EVENTS.messageSend, { conversationId, body: 'mine N+1', idempotencyKey: `catchup-${conversationId}` });
+    expect(sent.message.seq).toBe(reply.seq + 1);
+    expect(tracker.received(sent.message.seq)).toBe(true);
+    socket.disconnect();
+
+    // Re-joining: the ack's lastSeq is ahead of the contiguous seq, and the catch-up from there brings N.
+    const again = await open(customer);
+    const joined = await again.emitWithAck(SOCKET_EVENTS.conversationJoin, { conversationId });
+    expect(tracker.behind(joined.lastSeq)).toBe(true);
+    const fetched = await catchUp(joined.lastSeq);
+    expect(fetched.map((m) => m.body)).toEqual(['reply N', 'mine N+1']);
+    expect(tracker.contiguous).toBe(joined.lastSeq);
+    // Resuming from the highest seq held (the old way) would have asked after N+1 and got nothing.
+    const fromHighest = (await customer.request('GET', `/api/v1/conversations/${conversationId}/messages?afterSeq=${sent.message.seq}`)).json().items;
+    expect(fromHighest).toEqual([]);
   });
 
   it('names the author in a message:send ack as the push and GET …/messages do', async () => {
