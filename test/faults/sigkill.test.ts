@@ -320,6 +320,8 @@ describe.runIf(TEST_DATABASE_URL && REDIS)('SIGKILL of one of two processes (Pos
     expect(sides.every((s) => s.http.base === b.url)).toBe(true);
 
     for (const side of sides) await side.settle();
+    // Sends were in flight when A died (their fate unknown to the client): the resend path was taken.
+    expect(sides.reduce((n, s) => n + s.cutOff.size, 0)).toBeGreaterThan(0);
 
     const { rows: stored } = await pool.query<{ id: string; conversation_id: string; seq: number; body: string; visibility: string; idempotency_key: string | null }>(
       'select id, conversation_id, seq, body, visibility, idempotency_key from messages where conversation_id = any($1) order by conversation_id, seq',
