@@ -355,6 +355,9 @@ describe.runIf(TEST_DATABASE_URL && REDIS)('SIGKILL of one of two processes (Pos
   }, 240_000);
 
   it('mid-ticket-burst: every acknowledged ticket exists once, and a retry with the same idempotency key never makes a second', async () => {
+    // POST /tickets (the web form) takes no idempotency key, so its requests are not retried:
+    // each one A acknowledged must exist once. POST /conversations (the API's ticket create) takes
+    // one: every request is retried on B until answered, and each key makes exactly one ticket.
     await startBoth();
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const COUNT = 60;
@@ -362,6 +365,18 @@ describe.runIf(TEST_DATABASE_URL && REDIS)('SIGKILL of one of two processes (Pos
     const run = Date.now().toString(36);
     type Attempt = { key: string; subject: string; email: string; answer?: { status: number; id: string; number: number } };
     const attempts: Attempt[] = Array.from({ length: COUNT }, (_, i) => ({ key: `burst-${run}-${i}`, subject: `Burst ${run} #${i}`, email: `burst${i}-${run}@example.com` }));
+    const FORMS = 20;
+    type Form = { subject: string; answer?: { id: string; number: number } };
+    const forms: Form[] = Array.from({ length: FORMS }, (_, i) => ({ subject: `Form ${run} #${i}` }));
+    const file = async (base: string, f: Form) => {
+      const res = await fetch(`${base}/api/v1/tickets`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ subject: f.subject, body: `Withdrawal pending (${f.subject})`, email: `form-${run}@example.com`, txHash: '0xabc' }),
+      });
+      const json = (await res.json()) as { id: string; number: number };
+      return { status: res.status, id: json.id, number: json.number };
+    };
     const create = async (base: string, t: Attempt) => {
       const res = await fetch(`${base}/api/v1/conversations`, {
         method: 'POST',
@@ -375,10 +390,19 @@ describe.runIf(TEST_DATABASE_URL && REDIS)('SIGKILL of one of two processes (Pos
     // The burst goes to A; when a quarter is acknowledged, A is killed.
     let acked = 0;
     let killed: Promise<void> | null = null;
-    const queue = [...attempts];
+    const queue: (Attempt | Form)[] = attempts.flatMap((t, i) => (i % 3 === 0 && forms[i / 3] ? [t, forms[i / 3]!] : [t]));
     await Promise.all(
       Array.from({ length: IN_FLIGHT }, async () => {
         for (let t = queue.shift(); t; t = queue.shift()) {
+          if (!('key' in t)) {
+            const form = t;
+            await file(a.url, form)
+              .then((answer) => {
+                if (answer.status === 201) form.answer = answer;
+              })
+              .catch(() => {});
+            continue;
+          }
           try {
             const answer = await create(a.url, t);
             if (answer.status >= 200 && answer.status < 300) {
@@ -422,5 +446,19 @@ describe.runIf(TEST_DATABASE_URL && REDIS)('SIGKILL of one of two processes (Pos
       const row = rows.find((r) => r.idempotency_key === t.key);
       expect(row, t.key).toMatchObject({ id: t.answer!.id, number: t.answer!.number, subject: t.subject, messages: 1 });
     }
+
+    // The web form's tickets: each one acknowledged exists once, with its first message.
+    const { rows: filed } = await pool.query<{ id: string; number: number; subject: string; messages: number }>(
+      `select c.id, c.number::int as number, c.subject, (select count(*)::int from messages m where m.conversation_id = c.id) as messages
+       from conversations c where c.subject like $1`,
+      [`Form ${run} #%`],
+    );
+    const formAcked = forms.filter((f) => f.answer);
+    expect(formAcked.length).toBeGreaterThan(0);
+    for (const f of formAcked) {
+      expect(filed.filter((r) => r.subject === f.subject), f.subject).toEqual([{ id: f.answer!.id, number: f.answer!.number, subject: f.subject, messages: 1 }]);
+    }
+    // Nothing unacknowledged was stored twice either.
+    expect(new Set(filed.map((r) => r.subject)).size).toBe(filed.length);
   }, 240_000);
 });
