@@ -132,7 +132,8 @@ class ChatSide {
 
   /** Catches up from the contiguous seq, page after page; one at a time. */
   catchUp(lastSeq?: number): Promise<void> {
-    this.catching = this.catching.then(async () => {
+    // A catch-up cut off by the crash fails; the next one (after reconnecting) starts afresh.
+    this.catching = this.catching.catch(() => {}).then(async () => {
       for (;;) {
         const afterSeq = this.tracker.contiguous;
         const res = await this.http.request('GET', `/conversations/${this.conversationId}/messages?afterSeq=${afterSeq}&limit=100`);
