@@ -27,7 +27,7 @@ export const SOCKET_EVENTS = {
   notification: 'notification',
   /** server → client (customer): the chat queue moved; refetch GET /chats/:id/queue. */
   queueChanged: 'queue:changed',
-  /** server → client (staff): a conversation in your views changed; refetch it. */
+  /** server → client (staff): a conversation in your views changed; refetch it. Customers in the room: its status or mode changed ({id, type, status, mode}). */
   conversationUpdated: 'conversation:updated',
 } as const;
 

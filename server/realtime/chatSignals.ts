@@ -6,6 +6,7 @@ import { SOCKET_EVENTS, type SocketAck } from '../../common/realtime.ts';
 import { conversations } from '../db/schema.ts';
 import { type Actor, type Services, single } from '../domain/context.ts';
 import { messageCreator } from '../domain/conversations/messageCreator.ts';
+import { actorNames } from '../domain/conversations/timelineReader.ts';
 import { AppError } from '../errors.ts';
 import { presentMessage } from '../routes/api/present.ts';
 
@@ -32,6 +33,13 @@ function sideIn(socket: Socket, rooms: RoomNames, conversationId: string): 'agen
   return null;
 }
 
+/** The author's name as GET …/messages gives it, for a message the writer did not name (a resend, a token's message). */
+async function messageAuthorName(services: Services, message: { authorType: string; authorId: string | null }): Promise<string | null> {
+  if (!message.authorId) return null;
+  const names = await actorNames(services.database.db, [{ type: message.authorType, id: message.authorId }]);
+  return names.get(message.authorId) ?? null;
+}
+
 const notJoined = (): SocketAck => ({ ok: false, error: { code: 'forbidden', message: 'Join the conversation first' } });
 
 /**
@@ -44,28 +52,37 @@ export function attachChatSignals(io: Server, services: Services, socket: Socket
   const actor = socket.data.actor as Actor;
   let tokens = SEND_BURST;
   let refilledAt = Date.now();
+  // Messages of one connection are stored in the order they were sent: each send starts only after
+  // the previous one has committed (or failed). Without this, a client that does not wait for acks
+  // gets its burst stored in whatever order the database connections happen to finish.
+  let sending: Promise<void> = Promise.resolve();
 
-  socket.on(SOCKET_EVENTS.messageSend, async (payload: unknown, ack?: (a: SocketAck<{ message: ReturnType<typeof presentMessage> }>) => void) => {
+  socket.on(SOCKET_EVENTS.messageSend, (payload: unknown, ack?: (a: SocketAck<{ message: ReturnType<typeof presentMessage> }>) => void) => {
     const reply = (a: SocketAck) => ack?.(a as SocketAck<{ message: ReturnType<typeof presentMessage> }>);
-    try {
-      const now = Date.now();
-      tokens = Math.min(SEND_BURST, tokens + ((now - refilledAt) / 1000) * SEND_PER_SECOND);
-      refilledAt = now;
-      if (tokens < 1) return reply({ ok: false, error: { code: 'rate_limited', message: 'Too many messages; slow down' } });
-      tokens -= 1;
-      const input = SendPayload.parse(payload);
-      if (!sideIn(socket, rooms, input.conversationId)) return reply(notJoined());
-      // One statement for a plain chat message; messageCreator opens a transaction when it needs one.
-      const result = await single(services, actor, async (ctx) => {
-        const created = await messageCreator(ctx, input.conversationId, { body: input.body, attachmentIds: input.attachmentIds, idempotencyKey: input.idempotencyKey, visibility: 'public' });
-        // This socket has the message in its ack: the push goes to everyone else in the rooms.
-        for (const event of ctx.emitted) if (event.push) event.push.exceptSocket = socket.id;
-        return created;
-      });
-      ack?.({ ok: true, message: presentMessage({ ...result.message, authorName: actor.type === 'agent' ? actor.name : null }) });
-    } catch (err) {
-      reply(fail(err));
-    }
+    // The allowance is counted when the message arrives, not when its turn comes.
+    const now = Date.now();
+    tokens = Math.min(SEND_BURST, tokens + ((now - refilledAt) / 1000) * SEND_PER_SECOND);
+    refilledAt = now;
+    if (tokens < 1) return reply({ ok: false, error: { code: 'rate_limited', message: 'Too many messages; slow down' } });
+    tokens -= 1;
+    sending = sending.then(async () => {
+      try {
+        const input = SendPayload.parse(payload);
+        if (!sideIn(socket, rooms, input.conversationId)) return reply(notJoined());
+        // One statement for a plain chat message; messageCreator opens a transaction when it needs one.
+        const result = await single(services, actor, async (ctx) => {
+          const created = await messageCreator(ctx, input.conversationId, { body: input.body, attachmentIds: input.attachmentIds, idempotencyKey: input.idempotencyKey, visibility: 'public' });
+          // This socket has the message in its ack: the push goes to everyone else in the rooms.
+          for (const event of ctx.emitted) if (event.push) event.push.exceptSocket = socket.id;
+          return { ...created, authorName: ctx.emitted.find((e) => e.push)?.push?.message.authorName };
+        });
+        // The ack names the author as the push and GET …/messages do.
+        const authorName = typeof result.authorName === 'string' ? result.authorName : await messageAuthorName(services, result.message);
+        ack?.({ ok: true, message: presentMessage({ ...result.message, authorName }) });
+      } catch (err) {
+        reply(fail(err));
+      }
+    });
   });
 
   // Customers' typing goes to the staff in the room; staff typing (also shown as collision presence by socket.ts) goes to the customer.

@@ -298,11 +298,28 @@ function hasStaffHere(io: Server): boolean {
   return (local.get(rooms.allConversations)?.size ?? 0) > 0 || (local.get(rooms.unteamed)?.size ?? 0) > 0;
 }
 
+/**
+ * The customer's side of a change they must see at once: their chat ended (either side ended it),
+ * became a ticket or was reopened. Only this process's customer sockets in the conversation hear
+ * it, and a process with none reads nothing.
+ */
+async function pushCustomerChange(io: Server, services: Services, event: DomainEvent, conversationId: string): Promise<void> {
+  if (event.type !== 'conversations.update') return;
+  const after = (event.data.after ?? {}) as Record<string, unknown>;
+  if (!('status' in after) && !('mode' in after)) return;
+  const room = rooms.conversationCustomer(conversationId);
+  if (!io.of('/').adapter.rooms.get(room)?.size) return;
+  const conversation = await conversationLoader(services.database.db, conversationId);
+  if (!conversation) return;
+  io.local.to(room).emit(SOCKET_EVENTS.conversationUpdated, { id: conversationId, type: event.type, status: conversation.status, mode: conversation.mode });
+}
+
 /** Turns one committed event into the pushes its audience should get. */
 async function push(io: Server, services: Services, event: DomainEvent, updates: ReturnType<typeof messageUpdateCoalescer>): Promise<void> {
   const local = io.local;
   if (event.type === 'notifications.create') {
-    local.to(rooms.agent(event.subjectId)).emit(SOCKET_EVENTS.notification, { ...event.data, conversationId: event.conversationId, createdAt: event.createdAt });
+    // The notifier puts the conversation in data (the event itself belongs to the agent, not to a conversation).
+    local.to(rooms.agent(event.subjectId)).emit(SOCKET_EVENTS.notification, { ...event.data, conversationId: event.conversationId ?? event.data.conversationId ?? null, createdAt: event.createdAt });
     return;
   }
   if (QUEUE_EVENTS.has(event.type)) await pushQueueChanged(io, services, event);
@@ -322,6 +339,7 @@ async function push(io: Server, services: Services, event: DomainEvent, updates:
     const sender = event.push?.exceptSocket;
     (sender ? local.to(audience).except(sender) : local.to(audience)).emit(SOCKET_EVENTS.message, payload);
   } else {
+    await pushCustomerChange(io, services, event, conversationId);
     // Only staff hear about other changes: a process with no staff socket reads nothing for them.
     if (!hasStaffHere(io)) return;
     conversation = await conversationLoader(services.database.db, conversationId);

@@ -9,6 +9,8 @@ export interface ServerProcess {
   url: string;
   output: () => string;
   stop(): Promise<void>;
+  /** Ends the process with a signal (SIGKILL: a crash, nothing flushed) and waits until it is gone; the data directory stays. */
+  kill(signal: NodeJS.Signals): Promise<void>;
 }
 
 /**
@@ -43,9 +45,17 @@ export async function startServerProcess(env: Record<string, string> = {}, timeo
   return {
     url,
     output: () => out,
+    async kill(signal) {
+      if (child.exitCode === null && child.signalCode === null) {
+        const gone = new Promise((r) => child.once('exit', r));
+        child.kill(signal);
+        await gone;
+      }
+    },
     async stop() {
       child.kill('SIGTERM');
-      await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+      // A process ended by a signal has signalCode set and exitCode null.
+      await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.once('exit', r)));
       if (!env.DATA_DIR) rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as connect, type Socket } from 'socket.io-client';
 import { SOCKET_EVENTS } from '../../common/realtime.ts';
+import { createSeqTracker } from '../../common/seqTracker.ts';
 import { attachRealtime } from '../../server/realtime/socket.ts';
 import { chatRouter } from '../../server/domain/routing/chatRouter.ts';
 import { agentUpdater } from '../../server/domain/directory/agents.ts';
@@ -188,6 +189,105 @@ describe.each(DB_KINDS)('real-time pushes on %s', (kind) => {
     const row = (await agentSession.request('GET', `/api/v1/conversations/${conversationId}`)).json();
     expect(row).toMatchObject({ customerReadSeq: 2, agentReadSeq: 2 });
   });
+
+  it('stores a burst from one socket in the order it was sent, even when nothing waits for the acks', async () => {
+    const customerRow = await makeContact(t);
+    const customer = await loginContact(t, customerRow.email!);
+    const conversationId = (await customer.request('POST', '/api/v1/conversations', { subject: 'Burst', body: 'first' })).json().id as string;
+    const socket = await open(customer);
+    await socket.emitWithAck(SOCKET_EVENTS.conversationJoin, { conversationId });
+    // Thirty messages without waiting for any ack: the full burst allowance, then the rest once the allowance has refilled.
+    const bodies = Array.from({ length: 30 }, (_, i) => `burst ${i}`);
+    const send = (body: string, i: number) => socket.emitWithAck(SOCKET_EVENTS.messageSend, { conversationId, body, idempotencyKey: `burst-key-${conversationId}-${i}` });
+    const acks = bodies.slice(0, 20).map(send);
+    await new Promise((r) => setTimeout(r, 2100));
+    acks.push(...bodies.slice(20).map((b, i) => send(b, i + 20)));
+    const answered = await Promise.all(acks);
+    expect(answered.map((a) => a.ok)).toEqual(Array(30).fill(true));
+    const stored = (await customer.request('GET', `/api/v1/conversations/${conversationId}/messages?afterSeq=1`)).json().items as { body: string; seq: number }[];
+    expect(stored.map((m) => m.body)).toEqual(bodies);
+    expect(answered.map((a) => a.message.seq)).toEqual(stored.map((m) => m.seq));
+  });
+
+  it('catches up a client from its contiguous seq: a message pushed while it was away is not skipped because its own later ack arrived', async () => {
+    const admin = await makeAgent(t, { role: 'admin' });
+    const customerRow = await makeContact(t);
+    const [agentSession, customer] = await Promise.all([loginAgent(t, admin.email), loginContact(t, customerRow.email!)]);
+    const conversationId = (await customer.request('POST', '/api/v1/conversations', { subject: 'Catch-up', body: 'first' })).json().id as string;
+    const tracker = createSeqTracker();
+    const catchUp = async (lastSeq?: number) => {
+      const afterSeq = tracker.contiguous;
+      const items = (await customer.request('GET', `/api/v1/conversations/${conversationId}/messages?afterSeq=${afterSeq}`)).json().items as { seq: number; body: string }[];
+      tracker.caughtUp(afterSeq, items.map((m) => m.seq), { lastSeq, more: false });
+      return items;
+    };
+    await catchUp();
+    expect(tracker.contiguous).toBe(1);
+
+    // A private note (a hole to the customer) and the agent's reply N, whose push this client never gets.
+    await agentSession.request('POST', `/api/v1/conversations/${conversationId}/notes`, { body: 'note the customer never sees' });
+    const reply = (await agentSession.request('POST', `/api/v1/conversations/${conversationId}/messages`, { body: 'reply N' })).json() as { seq: number };
+    // The customer's own message N+1: its ack arrives, the push of N did not.
+    const socket = await open(customer);
+    await socket.emitWithAck(SOCKET_EVENTS.conversationJoin, { conversationId });
+    const sent = await socket.emitWithAck(SOCKET_EVENTS.messageSend, { conversationId, body: 'mine N+1', idempotencyKey: `catchup-${conversationId}` });
+    expect(sent.message.seq).toBe(reply.seq + 1);
+    expect(tracker.received(sent.message.seq)).toBe(true);
+    socket.disconnect();
+
+    // Re-joining: the ack's lastSeq is ahead of the contiguous seq, and the catch-up from there brings N.
+    const again = await open(customer);
+    const joined = await again.emitWithAck(SOCKET_EVENTS.conversationJoin, { conversationId });
+    expect(tracker.behind(joined.lastSeq)).toBe(true);
+    const fetched = await catchUp(joined.lastSeq);
+    expect(fetched.map((m) => m.body)).toEqual(['reply N', 'mine N+1']);
+    expect(tracker.contiguous).toBe(joined.lastSeq);
+    // Resuming from the highest seq held (the old way) would have asked after N+1 and got nothing.
+    const fromHighest = (await customer.request('GET', `/api/v1/conversations/${conversationId}/messages?afterSeq=${sent.message.seq}`)).json().items;
+    expect(fromHighest).toEqual([]);
+  });
+
+  it('names the author in a message:send ack as the push and GET …/messages do', async () => {
+    const admin = await makeAgent(t, { role: 'admin', name: 'Ack Agent' });
+    const customerRow = await makeContact(t);
+    const [agentSession, customer] = await Promise.all([loginAgent(t, admin.email), loginContact(t, customerRow.email!)]);
+    const conversationId = (await customer.request('POST', '/api/v1/conversations', { subject: 'Names', body: 'hello' })).json().id as string;
+    const [agentSocket, customerSocket] = await Promise.all([open(agentSession), open(customer)]);
+    await agentSocket.emitWithAck(SOCKET_EVENTS.conversationJoin, { conversationId });
+    await customerSocket.emitWithAck(SOCKET_EVENTS.conversationJoin, { conversationId });
+
+    const pushed = next<{ authorName: string | null }>(agentSocket, SOCKET_EVENTS.message, (m) => m.body === 'from the customer');
+    const fromCustomer = await customerSocket.emitWithAck(SOCKET_EVENTS.messageSend, { conversationId, body: 'from the customer', idempotencyKey: `names-${conversationId}-1` });
+    const pushedToCustomer = next<{ authorName: string | null }>(customerSocket, SOCKET_EVENTS.message, (m) => m.body === 'from the agent');
+    const fromAgent = await agentSocket.emitWithAck(SOCKET_EVENTS.messageSend, { conversationId, body: 'from the agent', idempotencyKey: `names-${conversationId}-2` });
+    const listed = (await agentSession.request('GET', `/api/v1/conversations/${conversationId}/messages?afterSeq=1`)).json().items as { seq: number; authorName: string | null }[];
+    const nameOf = (seq: number) => listed.find((m) => m.seq === seq)!.authorName;
+
+    expect(nameOf(fromCustomer.message.seq)).toBeTruthy();
+    expect(fromCustomer.message.authorName).toBe(nameOf(fromCustomer.message.seq));
+    expect((await pushed).authorName).toBe(nameOf(fromCustomer.message.seq));
+    expect(fromAgent.message.authorName).toBe('Ack Agent');
+    expect((await pushedToCustomer).authorName).toBe(nameOf(fromAgent.message.seq));
+    // A resend answers with the stored message: still named.
+    const again = await customerSocket.emitWithAck(SOCKET_EVENTS.messageSend, { conversationId, body: 'from the customer', idempotencyKey: `names-${conversationId}-1` });
+    expect(again.message).toMatchObject({ id: fromCustomer.message.id, authorName: nameOf(fromCustomer.message.seq) });
+  });
+
+  it('tells the customer at once when an agent ends the chat', async () => {
+    const agentRow = await makeAgent(t, { name: 'Ending Agent' });
+    await asSystem(t, (ctx) => agentUpdater(ctx, agentRow.id, { status: 'online', languages: ['en'] }));
+    const started = await t.app.inject({ method: 'POST', url: '/api/v1/chats', payload: { description: 'Please end this chat' } });
+    const cookie = (started.cookies as { name: string; value: string }[]).map((c) => `${c.name}=${c.value}`).join('; ');
+    const conversationId = started.json().conversation.id as string;
+    const socket = await open({ cookie, csrf: '', request: async () => started });
+    expect(await socket.emitWithAck(SOCKET_EVENTS.conversationJoin, { conversationId })).toMatchObject({ ok: true });
+    const agent = await loginAgent(t, agentRow.email);
+    expect((await agent.request('POST', `/api/v1/chats/${conversationId}/accept`)).statusCode).toBe(200);
+
+    const ended = next<{ id: string; status: string }>(socket, SOCKET_EVENTS.conversationUpdated, (p) => p.id === conversationId && p.status === 'solved');
+    expect((await agent.request('POST', `/api/v1/chats/${conversationId}/end`, {})).statusCode).toBe(204);
+    expect(await ended).toMatchObject({ id: conversationId, status: 'solved', mode: 'live' });
+  });
 });
 
 describe.each(DB_KINDS)('a chat whose customer left on %s', (kind) => {
@@ -230,5 +330,47 @@ describe.each(DB_KINDS)('a chat whose customer left on %s', (kind) => {
     expect(conversation.status).toBe('new');
     const messages = await t.app.inject({ method: 'GET', url: `/api/v1/conversations/${conversationId}/messages`, headers: { cookie } });
     expect(messages.json().items.at(-1).body).toBe(`You left the chat. Your chat is now ticket #${conversation.number}. We will answer by email at gone@example.com; you can also follow it in My tickets.`);
+  });
+});
+
+describe.each(DB_KINDS)('agent notifications on %s', (kind) => {
+  let t: TestApp;
+  let url: string;
+  let close: () => Promise<void>;
+  const sockets: Socket[] = [];
+
+  beforeAll(async () => {
+    t = await createTestApp(kind, {}, { jobs: true });
+    const realtime = await attachRealtime(t.app.server, t.services);
+    close = realtime.close;
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const address = t.app.server.address();
+    url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.disconnect();
+    await close();
+    await t.close();
+  });
+
+  it('names the conversation in the push of a chat offer, as the REST list does', async () => {
+    const agentRow = await makeAgent(t);
+    await asSystem(t, (ctx) => agentUpdater(ctx, agentRow.id, { status: 'online', languages: ['en'] }));
+    const agent = await loginAgent(t, agentRow.email);
+    const socket = connect(url, { transports: ['websocket'], extraHeaders: { cookie: agent.cookie }, reconnection: false });
+    sockets.push(socket);
+    await new Promise((resolve, reject) => {
+      socket.once('connect', () => resolve(null));
+      socket.once('connect_error', reject);
+    });
+    const pushed = new Promise<{ type: string; conversationId: string | null; notificationId: string }>((resolve) => socket.on(SOCKET_EVENTS.notification, (n) => n.type === 'assigned' && resolve(n)));
+    const started = await t.app.inject({ method: 'POST', url: '/api/v1/chats', payload: { description: 'Offer me to an agent' } });
+    const conversationId = started.json().conversation.id as string;
+    await eventually(async () => (await chatRouter(t.services)).length > 0 || (await t.app.inject({ method: 'GET', url: `/api/v1/conversations/${conversationId}`, headers: { cookie: agent.cookie } })).json().assigneeId === agentRow.id);
+    const notification = await pushed;
+    const listed = (await agent.request('GET', '/api/v1/notifications')).json().items as { id: string; conversationId: string | null }[];
+    const row = listed.find((n) => n.id === notification.notificationId);
+    expect(row?.conversationId).toBe(conversationId);
+    expect(notification.conversationId).toBe(conversationId);
   });
 });

@@ -20,7 +20,8 @@ async function notify(ctx: Ctx, agentId: string, type: 'assigned' | 'mentioned' 
     .onConflictDoNothing()
     .returning();
   // Recorded so the socket processor can push it to the agent's room at once.
-  if (row) await recordEvent(ctx, { type: 'notifications.create', subjectType: 'agent', subjectId: agentId, data: { notificationId: row.id, type, ...data } });
+  // The conversation rides in data (not the event's conversationId, which would put the notification in that conversation's history).
+  if (row) await recordEvent(ctx, { type: 'notifications.create', subjectType: 'agent', subjectId: agentId, data: { notificationId: row.id, type, ...data, conversationId: row.conversationId } });
 }
 
 /** Tells agents in the workspace when a conversation is assigned to them or they are @mentioned in a note. */

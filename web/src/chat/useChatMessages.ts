@@ -2,15 +2,19 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import type { MessageOut } from '../../../common/schemas.ts';
 import { SOCKET_EVENTS, type SocketAck } from '../../../common/realtime.ts';
+import { createSeqTracker } from '../../../common/seqTracker.ts';
 import { api } from '../api.ts';
 import type { Items } from '../lib/types.ts';
 import { TYPING_EXPIRY_MS, useReadSender, useSocket, useTypingSender } from '../realtime.ts';
 
 const FALLBACK_POLL_MS = 15_000;
+/** Catch-up page size (the API's default); a full page means there is more to fetch. */
+const CATCH_UP_PAGE = 200;
 
 /**
  * The chat's messages, kept by seq: joins the conversation's room (again after every reconnect),
- * catches up with ?afterSeq, appends pushes and drops any seq already shown.
+ * catches up with ?afterSeq from the highest CONTIGUOUS seq (common/seqTracker.ts), appends pushes
+ * and acks, drops any seq already shown, and catches up at once when a push shows a gap.
  */
 export function useChatMessages(conversationId: string, live: boolean, initialAgentReadSeq = 0) {
   const queryClient = useQueryClient();
@@ -26,32 +30,47 @@ export function useChatMessages(conversationId: string, live: boolean, initialAg
   const setTyping = useTypingSender(live ? socket : null, conversationId);
   const markRead = useReadSender(socket, joined, conversationId);
   const bySeq = useRef(new Map<number, MessageOut>());
-  const lastSeq = useRef(0);
+  const seqs = useRef(createSeqTracker());
   const loading = useRef<Promise<void> | null>(null);
 
-  const add = useCallback((list: MessageOut[]) => {
+  /** Shows messages (kept by seq, each once); true when one of them shows that an earlier one is missing. */
+  const show = useCallback((list: MessageOut[]) => {
     let changed = false;
+    let gap = false;
     for (const m of list) {
       if (m.conversationId !== conversationId || bySeq.current.has(m.seq)) continue;
       bySeq.current.set(m.seq, m);
+      if (seqs.current.received(m.seq)) gap = true;
       changed = true;
     }
-    if (!changed) return;
-    const all = [...bySeq.current.values()].sort((a, b) => a.seq - b.seq);
-    // seq is gap-free: the highest contiguous one is where the next catch-up starts.
-    let seq = lastSeq.current;
-    while (bySeq.current.has(seq + 1)) seq += 1;
-    lastSeq.current = seq;
-    setMessages(all);
+    if (changed) setMessages([...bySeq.current.values()].sort((a, b) => a.seq - b.seq));
+    return gap;
   }, [conversationId]);
 
-  const catchUp = useCallback(async () => {
+  /** A message this page got outside a catch-up (an ack of its own send). */
+  const add = useCallback((list: MessageOut[]) => void show(list), [show]);
+
+  const catchUp = useCallback(async (lastSeq?: number) => {
     // One catch-up at a time; a later request waits for the running one and then asks again.
     while (loading.current) await loading.current;
     const run = (async () => {
       try {
-        const res = await api.get<Items<MessageOut>>(`/conversations/${conversationId}/messages`, { afterSeq: lastSeq.current });
-        add(res.items);
+        // From the highest seq up to which nothing is missing — never the highest held: an ack for
+        // N+1 may have come before the push of N.
+        const tracker = seqs.current;
+        const held = bySeq.current;
+        for (;;) {
+          const afterSeq = tracker.contiguous;
+          const res = await api.get<Items<MessageOut>>(`/conversations/${conversationId}/messages`, { afterSeq, limit: CATCH_UP_PAGE });
+          // The page moved to another conversation meanwhile: this answer is not for it.
+          if (seqs.current !== tracker) return;
+          const mine = res.items.filter((m) => m.conversationId === conversationId);
+          for (const m of mine) if (!held.has(m.seq)) held.set(m.seq, m);
+          const more = res.items.length >= CATCH_UP_PAGE;
+          tracker.caughtUp(afterSeq, mine.map((m) => m.seq), { lastSeq, more });
+          if (mine.length) setMessages([...held.values()].sort((a, b) => a.seq - b.seq));
+          if (!more) break;
+        }
       } catch {
         // The next push, reconnect or poll tries again.
       }
@@ -59,12 +78,12 @@ export function useChatMessages(conversationId: string, live: boolean, initialAg
     loading.current = run;
     await run;
     loading.current = null;
-  }, [conversationId, add]);
+  }, [conversationId]);
 
   // Reset when the conversation changes.
   useEffect(() => {
     bySeq.current = new Map();
-    lastSeq.current = 0;
+    seqs.current = createSeqTracker();
     setMessages([]);
     void catchUp();
   }, [conversationId, catchUp]);
@@ -75,7 +94,7 @@ export function useChatMessages(conversationId: string, live: boolean, initialAg
       setConnected(true);
       socket.emit(SOCKET_EVENTS.conversationJoin, { conversationId }, (ack: SocketAck<{ lastSeq: number }>) => {
         setJoined(Boolean(ack?.ok));
-        if (ack?.ok && ack.lastSeq > lastSeq.current) void catchUp();
+        if (ack?.ok && seqs.current.behind(ack.lastSeq)) void catchUp(ack.lastSeq);
         // Pushes sent before we joined (the offer often comes before the socket is in the room) are missed: refetch the state.
         if (ack?.ok) void queryClient.invalidateQueries({ queryKey: ['chat', conversationId] });
       });
@@ -95,12 +114,9 @@ export function useChatMessages(conversationId: string, live: boolean, initialAg
     };
     const onMessage = (m: MessageOut | undefined) => {
       if (!m || m.conversationId !== conversationId) return;
-      if (m.seq > lastSeq.current + 1) {
-        // Something was missed in between: fetch it, the push comes along.
-        void catchUp();
-      } else {
-        add([m]);
-      }
+      // A push beyond the contiguous run means something in between was missed (or, for a
+      // customer, was a private note): a catch-up fetches it or vouches for the hole.
+      if (show([m])) void catchUp();
       if (m.direction === 'out' && m.authorType === 'agent') setAgentTyping(null);
       // The agent's first reply means the chat was taken: refresh the queue and conversation.
       void queryClient.invalidateQueries({ queryKey: ['chat', conversationId] });
@@ -109,6 +125,10 @@ export function useChatMessages(conversationId: string, live: boolean, initialAg
     const onQueue = () => {
       void queryClient.invalidateQueries({ queryKey: ['chat', conversationId, 'queue'] });
       void queryClient.invalidateQueries({ queryKey: ['chat', conversationId], exact: true });
+    };
+    // The chat itself changed (an agent ended it, it became a ticket): show it at once.
+    const onUpdated = (p: { id?: string } | undefined) => {
+      if (p?.id === conversationId) void queryClient.invalidateQueries({ queryKey: ['chat', conversationId], exact: true });
     };
     const onDisconnect = () => {
       setConnected(false);
@@ -119,6 +139,7 @@ export function useChatMessages(conversationId: string, live: boolean, initialAg
     socket.on('disconnect', onDisconnect);
     socket.on(SOCKET_EVENTS.message, onMessage);
     socket.on(SOCKET_EVENTS.queueChanged, onQueue);
+    socket.on(SOCKET_EVENTS.conversationUpdated, onUpdated);
     socket.on(SOCKET_EVENTS.typingSignal, onTyping);
     socket.on(SOCKET_EVENTS.readSignal, onRead);
     return () => {
@@ -129,9 +150,10 @@ export function useChatMessages(conversationId: string, live: boolean, initialAg
       socket.off('disconnect', onDisconnect);
       socket.off(SOCKET_EVENTS.message, onMessage);
       socket.off(SOCKET_EVENTS.queueChanged, onQueue);
+      socket.off(SOCKET_EVENTS.conversationUpdated, onUpdated);
       if (socket.connected) socket.emit(SOCKET_EVENTS.conversationLeave, { conversationId });
     };
-  }, [socket, conversationId, add, catchUp, queryClient]);
+  }, [socket, conversationId, show, catchUp, queryClient]);
 
   // A slow fallback in case pushes do not arrive (proxies without websockets).
   useEffect(() => {
