@@ -152,6 +152,8 @@ const en = {
   },
   conversation: {
     back: 'Inbox',
+    unverified: 'Unverified sender',
+    unverifiedHint: 'Filed without signing in. {{email}} has not confirmed it is theirs, so this may not be that customer. Nothing with the conversation in it is emailed until they confirm; share no account details.',
     notFound: 'This conversation does not exist or you cannot see it.',
     createdVia: 'Opened {{time}} via {{channel}}',
     privateNote: 'Private note',
@@ -677,10 +679,19 @@ const en = {
       createdTitle: 'Your request has been received',
       createdNumber: 'Ticket number',
       createdSignedIn: 'You can follow it and reply from My tickets.',
-      createdAnonymous: 'We emailed a confirmation to {{email}}. To follow this ticket and reply, sign in with that email — we will send you a one-time code.',
+      createdAnonymous: 'Confirm your address by the link we sent to {{email}}. The link shows you this ticket and our replies; until then we email you nothing else about it.',
+      createdAnonymousLimited: 'We could not send another confirmation email to {{email}} just now. Sign in with a one-time code sent to that address to follow this ticket.',
       viewTicket: 'View ticket',
       signInToFollow: 'Sign in to follow it',
       another: 'Submit another request',
+    },
+    confirm: {
+      title: 'Confirm your email address',
+      text: 'Confirm that this address is yours to see your ticket and receive our replies by email.',
+      button: 'Confirm and open my ticket',
+      missing: 'This link is incomplete. Open it from the email again, or sign in with a one-time code.',
+      failed: 'This link has expired or was already used.',
+      signIn: 'Sign in with an email code',
     },
     login: {
       title: 'Sign in to follow your tickets',
@@ -774,7 +785,7 @@ const en = {
     orderId: 'Order ID (optional)',
     name: 'Your name',
     email: 'Email (optional)',
-    emailHint: 'For the transcript — we send a copy of the chat here if you ask for it.',
+    emailHint: 'For the transcript and replies — we first send a link to confirm this address is yours.',
     start: 'Start chat',
     agentNotice: 'You are signed in as an agent. Sign out or use a private window to start a chat as a customer.',
     errors: {

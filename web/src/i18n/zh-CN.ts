@@ -153,6 +153,8 @@ const zhCN: Resources = {
     },
   },
   conversation: {
+    unverified: '未验证的发件人',
+    unverifiedHint: '未登录提交。{{email}} 尚未确认该邮箱属于本人，对方可能并非该客户。确认前不会通过邮件发送任何对话内容；请勿透露账户信息。',
     back: '工单',
     notFound: '该工单不存在，或您无权查看。',
     createdVia: '{{time}}通过{{channel}}创建',
@@ -679,10 +681,19 @@ const zhCN: Resources = {
       createdTitle: '我们已收到您的工单',
       createdNumber: '工单号',
       createdSignedIn: '您可以在“我的工单”中查看进度并回复。',
-      createdAnonymous: '确认邮件已发送至 {{email}}。如需查看进度或回复，请用该邮箱登录，我们会发送一次性验证码。',
+      createdAnonymous: '请通过我们发送至 {{email}} 的链接确认邮箱地址。确认后即可查看此工单和我们的回复；在此之前，我们不会再就此工单向您发送邮件。',
+      createdAnonymousLimited: '暂时无法再向 {{email}} 发送确认邮件。请使用发送到该邮箱的一次性验证码登录以查看此工单。',
       viewTicket: '查看工单',
       signInToFollow: '登录查看进度',
       another: '再提交一个工单',
+    },
+    confirm: {
+      title: '确认您的邮箱地址',
+      text: '确认此邮箱地址属于您本人后，即可查看工单并通过邮件接收我们的回复。',
+      button: '确认并打开我的工单',
+      missing: '链接不完整。请从邮件中重新打开，或使用一次性验证码登录。',
+      failed: '此链接已过期或已被使用。',
+      signIn: '使用邮箱验证码登录',
     },
     login: {
       title: '登录查看您的工单',
@@ -776,7 +787,7 @@ const zhCN: Resources = {
     orderId: '订单号（选填）',
     name: '您的称呼',
     email: '邮箱（选填）',
-    emailHint: '用于接收对话记录——如您需要，我们会把聊天记录发送到这里。',
+    emailHint: '用于接收对话记录和回复——我们会先发送链接，确认此邮箱属于您本人。',
     start: '开始对话',
     agentNotice: '您当前以客服身份登录。请退出登录或使用无痕窗口，以客户身份发起对话。',
     errors: {
