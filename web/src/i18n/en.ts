@@ -659,7 +659,7 @@ const en = {
       intro: 'Tell us what happened. The more details you give, the faster we can help.',
       safety: 'Our staff will never ask for your password, 2FA codes, API secret or seed phrase. Do not put them in this form.',
       email: 'Your email',
-      emailHint: 'We send updates about this ticket here.',
+      emailHint: 'We first send a link to confirm this address is yours, then updates about this ticket.',
       name: 'Your name',
       haveAccount: 'Already have tickets with us?',
       category: 'Topic',
