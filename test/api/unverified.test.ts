@@ -228,6 +228,12 @@ describe.each(DB_KINDS)('anonymous tickets and unverified addresses on %s', (kin
     const token = tokenIn(mails[0]!)!;
     expect(token).toBeTruthy();
 
+    // A ticket the visitor files from the same (unverified) session waits for a link of its own.
+    const ticket = await visitor('POST', `${API}/tickets`, { subject: 'Follow-up', body: 'and another thing' });
+    expect(ticket.statusCode, ticket.body).toBe(201);
+    expect(ticket.json().confirmationSent).toBe(true);
+    expect((await admin.request('GET', `${API}/conversations/${ticket.json().id}`)).json().requesterVerified).toBe(false);
+
     expect((await confirm(token)).statusCode).toBe(200);
     const transcript = await eventually(async () => (await mailsTo(address)).find((m) => m.text.includes('Where is my withdrawal?')));
     expect(transcript.subject).toContain(`#${conversation.number}`);

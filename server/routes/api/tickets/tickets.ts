@@ -126,7 +126,9 @@ export async function ticketRoutes(app: Api, { services }: RouteOptions) {
               await attachmentLinker(ctx, conversation.id, first!.id, ids);
             }
             if (form.deflectionId) await deflectionFiler(ctx.db, form.deflectionId, conversation.id);
-            const confirmationSent = anonymous ? await confirmationRequester(ctx, { conversation, email: form.email! }) : undefined;
+            // A chat visitor's session is signed in, but only as the address they typed: it needs the link as well.
+            const claimed = anonymous ? form.email! : conversation.contact.unverifiedEmail;
+            const confirmationSent = claimed ? await confirmationRequester(ctx, { conversation, email: claimed }) : undefined;
             return { conversation, confirmationSent };
           },
           req.ip,
