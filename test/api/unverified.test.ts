@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { outboxEmails } from '../../server/db/schema.ts';
+import { contacts, outboxEmails } from '../../server/db/schema.ts';
 import { DB_KINDS } from '../helpers/db.ts';
 import { agentUpdater } from '../../server/domain/directory/agents.ts';
 import { asSystem, createTestApp, eventually, loginAgent, loginContact, makeAgent, makeContact, type Session, type TestApp } from '../helpers/app.ts';
@@ -91,11 +91,12 @@ describe.each(DB_KINDS)('anonymous tickets and unverified addresses on %s', (kin
 
   it('the confirmation link joins the ticket to the customer, signs them in, sends what was held, and works once', async () => {
     const owner = await makeContact(t);
+    await t.services.database.db.update(contacts).set({ language: 'zh-CN' }).where(eq(contacts.id, owner.id));
     const customer = await loginContact(t, owner.email!);
-    const filed = await fileAnonymously({ email: owner.email!, name: 'Mei', subject: 'Deposit not credited', body: 'TRC20 USDT deposit missing', language: 'zh-CN' });
+    const filed = await fileAnonymously({ email: owner.email!, name: 'Mei', subject: 'Deposit not credited', body: 'TRC20 USDT deposit missing', language: 'en' });
     const { id, number } = filed.json();
     const [mail] = await mailsTo(owner.email!);
-    // The customer's language, our text only.
+    // The language of the customer who owns the address (not the filer's choice), our text only.
     expect(mail!.subject).toContain('确认');
     expect(mail!.text).not.toContain('Deposit not credited');
 

@@ -77,7 +77,9 @@ export async function confirmationRequester(ctx: Ctx, input: { conversation: Con
   const link = `${ctx.services.env.publicUrl}/tickets/confirm?token=${token}`;
   const n = input.conversation.number;
   // Fixed text only: whoever filed may not be the owner of the address, so nothing they typed is in it.
-  const zh = input.conversation.language.startsWith('zh');
+  // In the language of the customer who owns the address, when there is one (not the filer's choice).
+  const [owner] = await ctx.db.select({ language: contacts.language }).from(contacts).where(eq(contacts.email, email)).limit(1);
+  const zh = (owner?.language ?? input.conversation.language).startsWith('zh');
   await emailQueuer(ctx, {
     to: email,
     subject: zh ? `请确认您的邮箱地址以查看工单 #${n}` : `Confirm your email address to follow ticket #${n}`,
