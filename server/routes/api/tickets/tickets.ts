@@ -47,6 +47,8 @@ export async function ticketRoutes(app: Api, { services }: RouteOptions) {
         summary: 'File a ticket from the web form or an integration (multipart with files, or JSON)',
         description:
           'Anonymous visitors give email (and name); signed-in customers file for themselves; staff and tokens give the customer email. ' +
+          'An anonymous ticket stays apart from any account until its address is confirmed: the address gets only a confirmation link ' +
+          '(POST /tickets/confirm), at most 3 per address and 10 per IP an hour (confirmationSent says whether one went out). ' +
           'Multipart fields: email, name, subject, body, categoryId, language, uid, orderId, txHash, coin, network, and files. Returns {id, number}.',
         consumes: ['multipart/form-data', 'application/json'],
         response: {
