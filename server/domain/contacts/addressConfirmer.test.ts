@@ -55,3 +55,15 @@ describe.each(DB_KINDS)('address confirmation on %s', (kind) => {
     expect(answers.filter(Boolean)).toHaveLength(3);
   });
 });
+
+describe('the per-IP block', () => {
+  it('counts an IPv6 /64 as one client and leaves IPv4 alone', async () => {
+    const { ipBlock } = await import('./addressConfirmer.ts');
+    expect(ipBlock('203.0.113.9')).toBe('203.0.113.9');
+    expect(ipBlock('::ffff:203.0.113.9')).toBe('203.0.113.9');
+    expect(ipBlock('2001:db8:0:1::5')).toBe('2001:db8:0:1::/64');
+    expect(ipBlock('2001:0db8:0000:0001:aaaa:bbbb:cccc:dddd')).toBe('2001:db8:0:1::/64');
+    expect(ipBlock('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(ipBlock('::1')).toBe('0:0:0:0::/64');
+  });
+});

@@ -22,6 +22,17 @@ import { emailQueuer } from '../system/emailQueuer.ts';
  *   (public replies, an asked-for chat transcript) is mailed.
  */
 
+/** What one client is, for the per-IP limit: an IPv6 client usually holds a whole /64, so that block counts as one. */
+export function ipBlock(ip: string): string {
+  const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)?.[1];
+  if (v4 || !ip.includes(':')) return v4 ?? ip;
+  const [head = '', tail = ''] = ip.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = ip.includes('::') ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
 /** How long a confirmation link works: a weekend away from the mailbox still fits. */
 export const LINK_HOURS = 72;
 
@@ -70,7 +81,7 @@ export async function confirmationRequester(ctx: Ctx, input: { conversation: Con
     expiresAt: new Date(now.getTime() + LINK_HOURS * 3_600_000),
   });
   const allowed = await mailSendLimiter(ctx, [
-    ...(ctx.ip ? [{ key: `confirm:ip:${ctx.ip}`, max: ANONYMOUS_MAIL_LIMITS.perIp }] : []),
+    ...(ctx.ip ? [{ key: `confirm:ip:${ipBlock(ctx.ip)}`, max: ANONYMOUS_MAIL_LIMITS.perIp }] : []),
     { key: `confirm:address:${email}`, max: ANONYMOUS_MAIL_LIMITS.perAddress },
   ]);
   if (!allowed) return false;
