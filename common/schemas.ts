@@ -245,7 +245,10 @@ export const ConversationOut = z
     inboxId: Id,
     channel: z.enum(CHANNEL_KINDS),
     contactId: Id,
-    contact: z.object({ id: Id, name: z.string(), email: z.string().nullable() }),
+    /** email: the verified address; unverifiedEmail: typed into an anonymous form and not confirmed yet (nothing with content is mailed to it). */
+    contact: z.object({ id: Id, name: z.string(), email: z.string().nullable(), unverifiedEmail: z.string().nullable() }),
+    /** False while the requester only claims an address: agents see "unverified sender". */
+    requesterVerified: z.boolean(),
     mode: z.enum(CONVERSATION_MODES),
     status: z.enum(CONVERSATION_STATUSES),
     priority: z.enum(PRIORITIES),

@@ -6,7 +6,7 @@ import { PASSWORD, bearer, createTestApp, loginAgent, loginContact, makeAgent, m
 import { API, type Route, apiRoutes, blobFiles, expectError, fill, multipart, rowCounts, tempDataDir } from './helpers.ts';
 
 /** Routes anyone may call. */
-const PUBLIC = new Set(['POST /auth/login', 'POST /auth/logout', 'GET /categories', 'POST /auth/customer/login', 'POST /auth/customer/code', 'POST /auth/customer/verify', 'POST /tickets',
+const PUBLIC = new Set(['POST /auth/login', 'POST /auth/logout', 'GET /categories', 'POST /auth/customer/login', 'POST /auth/customer/code', 'POST /auth/customer/verify', 'POST /tickets', 'POST /tickets/confirm',
   'GET /help/search', 'GET /help/suggest', 'POST /help/deflect', 'POST /help/deflections/{id}/open', 'GET /help/articles/{slug}', 'POST /help/articles/{slug}/feedback', 'GET /help/tree', 'GET /help/images/{id}', 'POST /chats', 'GET /verify']);
 
 /** Marks the multipart upload route: its body is a file, built per request. */

@@ -89,6 +89,8 @@ describe.skipIf(!hasChromium)('customer portal and agent, in Chromium', () => {
 
     await agent.goto(`${server.url}/agent/conversations/${ticketId}`);
     await expect.poll(() => agent.getByTestId('conversation-subject').textContent()).toContain(subject);
+    // Filed without signing in: the agent is told the sender has not confirmed the address.
+    await agent.getByTestId('unverified-sender').first().waitFor();
     const me = (await (await fetch(`${server.url}/api/v1/auth/me`, { headers: { cookie: await cookieHeader(agentCtx) } })).json()) as { id: string };
     await expect.poll(async () => (await agent.getByTestId('sidebar-assignee').inputValue()) !== 'Unassigned').toBe(true);
     // The customer's screenshot is in the agent's timeline.
@@ -160,5 +162,55 @@ describe.skipIf(!hasChromium)('customer portal and agent, in Chromium', () => {
     await customerCtx.close();
     await agentCtx.close();
   }, 180_000);
+
+  it('the link in the confirmation email opens a page that confirms the address and shows the ticket', async () => {
+    const email = `confirm.${Date.now()}@example.com`;
+    const subject = `Deposit not credited ${Date.now()}`;
+    const filed = await fetch(`${server.url}/api/v1/tickets`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, subject, body: 'My TRC20 USDT deposit has 30 confirmations but is not credited.' }),
+    });
+    expect(filed.status).toBe(201);
+    const { id, number } = (await filed.json()) as { id: string; number: number };
+
+    const login = await fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'admin@switchboard.local', password: 'switchboard-admin' }) });
+    const adminCookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    let link = '';
+    await expect
+      .poll(
+        async () => {
+          const items = ((await (await fetch(`${server.url}/api/v1/outbox?limit=100`, { headers: { cookie: adminCookie } })).json()) as { items: OutboxItem[] }).items;
+          const mail = items.find((m) => m.to === email);
+          // Our text only: the subject the sender typed is not in it.
+          if (mail) expect(`${mail.subject}\n${mail.text}`).not.toContain(subject);
+          link = /https?:\/\/\S+\/tickets\/confirm\?token=[\w-]+/.exec(mail?.text ?? '')?.[0] ?? '';
+          return link;
+        },
+        { timeout: 20_000 },
+      )
+      .toMatch(/token=/);
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+    const page = await context.newPage();
+    await page.goto(`${server.url}${new URL(link).pathname}${new URL(link).search}`);
+    await page.getByTestId('confirm-page').waitFor();
+    await page.screenshot({ path: join(SHOTS, 'portal-confirm.png'), fullPage: true });
+    await page.getByTestId('confirm-submit').click();
+    await page.waitForURL(new RegExp(`/tickets/${id}$`), { timeout: 20_000 });
+    await expect.poll(() => page.getByText(subject).count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    // Signed in as that customer now: the ticket is in My tickets.
+    await page.goto(`${server.url}/tickets`);
+    await page.locator(`[data-testid="my-ticket-row"][data-number="${number}"]`).waitFor({ timeout: 15_000 });
+
+    // The link works once.
+    const again = await browser.newContext({ locale: 'en-US' });
+    const second = await again.newPage();
+    await second.goto(`${server.url}${new URL(link).pathname}${new URL(link).search}`);
+    await second.getByTestId('confirm-submit').click();
+    await second.getByTestId('confirm-error').waitFor();
+    await again.close();
+    await context.close();
+  }, 120_000);
 });
 

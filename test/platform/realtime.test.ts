@@ -329,7 +329,7 @@ describe.each(DB_KINDS)('a chat whose customer left on %s', (kind) => {
     }, 30_000);
     expect(conversation.status).toBe('new');
     const messages = await t.app.inject({ method: 'GET', url: `/api/v1/conversations/${conversationId}/messages`, headers: { cookie } });
-    expect(messages.json().items.at(-1).body).toBe(`You left the chat. Your chat is now ticket #${conversation.number}. We will answer by email at gone@example.com; you can also follow it in My tickets.`);
+    expect(messages.json().items.at(-1).body).toBe(`You left the chat. Your chat is now ticket #${conversation.number}. We sent a confirmation link to gone@example.com: once you confirm your address, our answer reaches you by email and in My tickets.`);
   });
 });
 

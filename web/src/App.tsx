@@ -10,6 +10,7 @@ import { SecurityPage } from './pages/SecurityPage.tsx';
 import { NotFoundPage } from './pages/NotFoundPage.tsx';
 import { PortalShell } from './portal/PortalShell.tsx';
 import { NewTicketPage } from './portal/NewTicketPage.tsx';
+import { ConfirmPage } from './portal/ConfirmPage.tsx';
 import { PortalLoginPage } from './portal/PortalLoginPage.tsx';
 import { ChatFrame } from './chat/ChatFrame.tsx';
 import { LiveChatsPage } from './pages/LiveChatsPage.tsx';
@@ -96,6 +97,7 @@ export function App() {
       <Route path="/tickets" element={<PortalShell />}>
         <Route index element={<RequireCustomer page="list" />} />
         <Route path="new" element={<NewTicketPage />} />
+        <Route path="confirm" element={<ConfirmPage />} />
         <Route path="login" element={<PortalLoginPage />} />
         <Route path=":id" element={<RequireCustomer page="ticket" />} />
       </Route>

@@ -53,3 +53,30 @@ export const contactIdentities = pgTable(
   },
   (t) => [uniqueIndex('contact_identities_channel_external_key').on(t.channel, t.externalId), index('contact_identities_contact_idx').on(t.contactId)],
 );
+
+/**
+ * A confirmation link emailed to an address someone typed without signing in (the ticket form, a
+ * chat's pre-chat form). Until the link is opened the conversation stays on a contact of its own
+ * that holds the address as unverified, so a stranger can never file into someone else's account.
+ */
+export const emailConfirmations = pgTable(
+  'email_confirmations',
+  {
+    /** Stable id. */
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** sha256 of the token in the link; the token itself is only ever in the email. */
+    tokenHash: text('token_hash').notNull(),
+    /** The address to confirm, lower-case. */
+    email: text('email').notNull(),
+    /** The conversation the link confirms. */
+    conversationId: uuid('conversation_id').notNull(),
+    /** What waits for the confirmation: `{ transcript: true }` when a chat transcript was asked for. */
+    held: jsonb('held').$type<{ transcript?: boolean }>().notNull().default(sql`'{}'::jsonb`),
+    /** The link stops working then. */
+    expiresAt: ts('expires_at').notNull(),
+    /** Set when the link was used; a second use is refused. */
+    consumedAt: ts('consumed_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('email_confirmations_token_key').on(t.tokenHash), index('email_confirmations_conversation_idx').on(t.conversationId), index('email_confirmations_email_idx').on(t.email)],
+);

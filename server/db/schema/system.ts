@@ -1,4 +1,4 @@
-import { index, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import { createdAt, ts } from './_columns.ts';
 
@@ -39,3 +39,16 @@ export const outboxEmails = pgTable(
   },
   (t) => [uniqueIndex('outbox_emails_dedupe_key').on(t.dedupeKey), index('outbox_emails_created_idx').on(t.createdAt)],
 );
+
+/**
+ * How many mails an anonymous form made us send, per key (`address:<email>`, `ip:<ip>`) and
+ * window: counted by one upsert so concurrent requests cannot both pass the limit.
+ */
+export const mailSendCounters = pgTable('mail_send_counters', {
+  /** What is counted, e.g. `confirm:address:a@b.c` or `confirm:ip:203.0.113.9`. */
+  key: text('key').primaryKey(),
+  /** Mails in the current window. */
+  count: integer('count').notNull().default(0),
+  /** Start of the current window. */
+  windowStartedAt: ts('window_started_at').notNull().defaultNow(),
+});

@@ -4,6 +4,7 @@ import { contacts, emailCodes } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
 import { type Ctx, recordEvent } from '../context.ts';
 import { emailQueuer } from '../system/emailQueuer.ts';
+import { pendingConversationsClaimer } from '../contacts/addressConfirmer.ts';
 import { loginThrottleCheck, loginThrottleFail, loginThrottleReset } from './loginThrottle.ts';
 import { hashPassword, sha256, sixDigits, verifyPassword } from './secrets.ts';
 
@@ -67,6 +68,8 @@ export async function customerCodeVerifier(ctx: Ctx, input: { email: string; cod
     [contact] = await ctx.db.insert(contacts).values({ email, name: email.split('@')[0] ?? '' }).returning();
     await recordEvent(ctx, { type: 'contacts.create', subjectType: 'contact', subjectId: contact!.id, data: { via: 'email_code' } });
   }
+  // The code proves the address: tickets filed to it without signing in join this customer now.
+  await pendingConversationsClaimer(ctx, email, contact!.id);
   return { ok: true as const, contact: contact! };
 }
 

@@ -103,7 +103,7 @@ describe.each(DB_KINDS)('conversationCreator on %s', (kind) => {
     const before = await lastEventId();
     const res = await token('POST', `${API}/conversations`, { subject: 'Again', body: 'Second ticket', contact: { email: 'KNOWN@example.com' } });
     expect(res.statusCode, res.body).toBe(201);
-    expect(res.json().contact).toEqual({ id: existing.id, name: 'Customer', email: 'known@example.com' });
+    expect(res.json().contact).toEqual({ id: existing.id, name: 'Customer', email: 'known@example.com', unverifiedEmail: null });
     expect((await eventsSince(before)).map((e) => e.type)).toEqual(['conversations.create', 'messages.create']);
     expect(await db().select().from(contacts).where(eq(contacts.email, 'known@example.com'))).toHaveLength(1);
   });

@@ -198,7 +198,7 @@ async function conversationWriter(
             insert into contact_identities (contact_id, channel, external_id)
             select id, 'email', email from contact where inserted
             on conflict do nothing)`;
-  const [out] = await rawRows<{ conversation: Record<string, unknown>; contact_name: string; contact_email: string | null; message: Record<string, unknown>; events: Record<string, unknown>[] }>(
+  const [out] = await rawRows<{ conversation: Record<string, unknown>; contact_name: string; contact_email: string | null; contact_unverified_email: string | null; message: Record<string, unknown>; events: Record<string, unknown>[] }>(
     ctx.db,
     q`with ${contactCte},
     conversation as (
@@ -237,6 +237,8 @@ async function conversationWriter(
       returning ${columnList(events)})${jobs ? q`,
     jobs as (${jobs})` : q``}
     select row_to_json(conversation) as conversation, contact.name as contact_name, contact.email as contact_email,
+      -- A contact written by this statement is not visible here (it always has a verified email): null, as it should be.
+      (select case when c.email is null then c.attributes->>'unverifiedEmail' end from contacts c where c.id = contact.id) as contact_unverified_email,
       (select row_to_json(message) from message) as message,
       (select json_agg(h order by h.id) from history h) as events
     from conversation, contact`,
@@ -244,7 +246,7 @@ async function conversationWriter(
   if (!out) return null;
   const conversation = tableRow(conversations, out.conversation);
   return {
-    conversation: { ...conversation, channel: history.channel as ConversationView['channel'], contact: { id: conversation.contactId, name: out.contact_name, email: out.contact_email } },
+    conversation: { ...conversation, channel: history.channel as ConversationView['channel'], contact: { id: conversation.contactId, name: out.contact_name, email: out.contact_email, unverifiedEmail: out.contact_unverified_email ?? null } },
     message: tableRow(messages, out.message),
     events: out.events.map((e) => tableRow(events, e)),
   };

@@ -11,20 +11,33 @@ import type { Ctx, Services } from '../context.ts';
 export type ConversationRow = typeof conversations.$inferSelect;
 export type ConversationView = ConversationRow & {
   channel: (typeof inboxes.$inferSelect)['kind'];
-  contact: { id: string; name: string; email: string | null };
+  /** email: the customer's verified address; unverifiedEmail: an address typed into an anonymous form, not yet confirmed. */
+  contact: { id: string; name: string; email: string | null; unverifiedEmail: string | null };
 };
 
+/**
+ * The address a requester only claimed (typed into an anonymous form and not confirmed by the
+ * emailed link or a code login): such a contact has no email of its own, the claim is kept aside.
+ */
+export const UNVERIFIED_EMAIL = sqlText(`case when contacts.email is null then contacts.attributes->>'unverifiedEmail' end`);
+
 /** A conversation with its channel and contact, as one row (prefixed names cannot clash with a conversation column). */
-const VIEW = q`select ${columnList(conversations, 'conversations')}, inboxes.kind as view_channel, contacts.name as view_contact_name, contacts.email as view_contact_email
+const VIEW = q`select ${columnList(conversations, 'conversations')}, inboxes.kind as view_channel, contacts.name as view_contact_name, contacts.email as view_contact_email,
+  ${UNVERIFIED_EMAIL} as view_contact_unverified_email
   from conversations
   join inboxes on inboxes.id = conversations.inbox_id
   join contacts on contacts.id = conversations.contact_id`;
 
-type ViewRow = Record<string, unknown> & { view_channel: ConversationView['channel']; view_contact_name: string; view_contact_email: string | null };
+type ViewRow = Record<string, unknown> & {
+  view_channel: ConversationView['channel'];
+  view_contact_name: string;
+  view_contact_email: string | null;
+  view_contact_unverified_email: string | null;
+};
 
 const toView = (r: ViewRow): ConversationView => {
   const row = tableRow(conversations, r);
-  return { ...row, channel: r.view_channel, contact: { id: row.contactId, name: r.view_contact_name, email: r.view_contact_email } };
+  return { ...row, channel: r.view_channel, contact: { id: row.contactId, name: r.view_contact_name, email: r.view_contact_email, unverifiedEmail: r.view_contact_unverified_email ?? null } };
 };
 
 /**
@@ -209,7 +222,17 @@ const CONVERSATION_JSON = sqlText(
     ['inboxId', json.uuid('conversations.inbox_id')],
     ['channel', json.text('inboxes.kind')],
     ['contactId', json.uuid('conversations.contact_id')],
-    ['contact', json.object([['id', json.uuid('conversations.contact_id')], ['name', json.text('contacts.name')], ['email', json.text('contacts.email')]])],
+    [
+      'contact',
+      json.object([
+        ['id', json.uuid('conversations.contact_id')],
+        ['name', json.text('contacts.name')],
+        ['email', json.text('contacts.email')],
+        ['unverifiedEmail', json.text(`(case when contacts.email is null then contacts.attributes->>'unverifiedEmail' end)`)],
+      ]),
+    ],
+    // False while the requester's address is only claimed (see UNVERIFIED_EMAIL).
+    ['requesterVerified', `case when contacts.email is null and contacts.attributes->>'unverifiedEmail' is not null then 'false' else 'true' end`],
     ['mode', json.text('conversations.mode')],
     ['status', json.text('conversations.status')],
     ['priority', json.text('conversations.priority')],

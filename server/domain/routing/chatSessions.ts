@@ -1,5 +1,5 @@
 import { and, eq } from 'drizzle-orm';
-import { agents, contacts, conversations, messages, teams } from '../../db/schema.ts';
+import { agents, contacts, conversations, teams } from '../../db/schema.ts';
 import { AppError, forbidden, notFound } from '../../errors.ts';
 import { canWorkConversation, isStaff } from '../auth/policy.ts';
 import { type Ctx, recordEvent } from '../context.ts';
@@ -8,7 +8,8 @@ import { conversationGetter } from '../conversations/conversationReader.ts';
 import { conversationUpdater } from '../conversations/conversationUpdater.ts';
 import { messageCreator } from '../conversations/messageCreator.ts';
 import { defaultInbox } from '../directory/inboxes.ts';
-import { emailQueuer } from '../system/emailQueuer.ts';
+import { claimedAddress, confirmationRequester } from '../contacts/addressConfirmer.ts';
+import { transcriptMailer } from './transcriptMailer.ts';
 import { addBusinessMinutes } from '../sla/businessTime.ts';
 
 export interface ChatStart {
@@ -77,12 +78,22 @@ export async function chatToTicket(ctx: Ctx, conversationId: string, reason: 'no
   await ctx.db.update(conversations).set({ mode: 'async', updatedAt: ctx.services.clock() }).where(eq(conversations.id, conversationId));
   await recordEvent(ctx, { type: 'conversations.update', subjectType: 'conversation', subjectId: conversationId, conversationId, data: { before: { mode: 'live' }, after: { mode: 'async' }, reason } });
   const [contact] = await ctx.db.select().from(contacts).where(eq(contacts.id, c.contactId));
-  const email = contact?.email ?? (contact?.attributes.unverifiedEmail as string | undefined);
-  const how = email
+  // A visitor's typed address is mailed nothing but a confirmation link until it is confirmed.
+  const claimed = claimedAddress(contact);
+  const linkSent = claimed ? await confirmationRequester(ctx, { conversation: c, email: claimed }) : false;
+  const how = contact?.email
     ? zh(c.language)
-      ? `我们会通过邮件 ${email} 回复您,您也可以在"我的工单"中查看。`
-      : `We will answer by email at ${email}; you can also follow it in My tickets.`
-    : zh(c.language)
+      ? `我们会通过邮件 ${contact.email} 回复您,您也可以在"我的工单"中查看。`
+      : `We will answer by email at ${contact.email}; you can also follow it in My tickets.`
+    : claimed && linkSent
+      ? zh(c.language)
+        ? `我们已向 ${claimed} 发送确认链接:确认邮箱地址后,即可通过邮件和"我的工单"接收回复。`
+        : `We sent a confirmation link to ${claimed}: once you confirm your address, our answer reaches you by email and in My tickets.`
+      : claimed
+        ? zh(c.language)
+          ? `请使用发送到 ${claimed} 的验证码登录,在"我的工单"中查看回复。`
+          : `Sign in with a code sent to ${claimed} and open My tickets to see our answer.`
+        : zh(c.language)
       ? '请登录后在"我的工单"中查看回复。'
       : 'Sign in and open My tickets to see our answer.';
   const opens = opensAt ? opensAt.toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : '';
@@ -122,20 +133,11 @@ export async function chatEnder(ctx: Ctx, conversationId: string, options: { tra
   }
   if (options.transcript) {
     const [contact] = await ctx.db.select().from(contacts).where(eq(contacts.id, c.contactId));
-    const email = contact?.email ?? (contact?.attributes.unverifiedEmail as string | undefined);
-    if (email) {
-      const rows = await ctx.db.select().from(messages).where(eq(messages.conversationId, conversationId)).orderBy(messages.seq);
-      const lines = rows
-        .filter((m) => m.visibility === 'public')
-        .map((m) => `[${m.createdAt.toISOString().slice(11, 16)}] ${m.direction === 'in' ? (zh(c.language) ? '您' : 'You') : m.authorType === 'system' ? '—' : zh(c.language) ? '客服' : 'Support'}: ${m.body}`);
-      await emailQueuer(ctx, {
-        to: email,
-        subject: zh(c.language) ? `在线客服对话记录 #${c.number}` : `Your chat transcript #${c.number}`,
-        text: lines.join('\n'),
-        conversationId,
-        dedupeKey: `transcript:${conversationId}`,
-      });
-    }
+    // A transcript carries the conversation: only a verified address gets it; a typed one gets a
+    // confirmation link first, and the transcript once the link is opened.
+    const claimed = claimedAddress(contact);
+    if (contact?.email) await transcriptMailer(ctx, c, contact.email);
+    else if (claimed) await confirmationRequester(ctx, { conversation: c, email: claimed, held: { transcript: true } });
   }
 }
 

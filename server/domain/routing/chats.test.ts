@@ -40,7 +40,10 @@ describe.each(DB_KINDS)('live chat sessions on %s', (kind) => {
     expect(queue).toMatchObject({ state: 'ticket', agentsAvailable: 0, estimatedWaitSeconds: null });
     expect(conversation.mode).toBe('async');
     const messages = (await v.request('GET', `/api/v1/conversations/${conversation.id}/messages`)).json().items;
-    expect(messages.map((m: { body: string }) => m.body)).toEqual(['My deposit is missing', `No agent is available right now. Your chat is now ticket #${conversation.number}. We will answer by email at visitor@example.com; you can also follow it in My tickets.`]);
+    expect(messages.map((m: { body: string }) => m.body)).toEqual(['My deposit is missing', `No agent is available right now. Your chat is now ticket #${conversation.number}. We sent a confirmation link to visitor@example.com: once you confirm your address, our answer reaches you by email and in My tickets.`]);
+    // The typed address gets the link only (test/api/unverified.test.ts follows it).
+    const mails = await t.services.database.db.select().from(outboxEmails).where(eq(outboxEmails.conversationId, conversation.id));
+    expect(mails.map((m) => m.subject)).toEqual([`Confirm your email address to follow ticket #${conversation.number}`]);
     // The system line does not count as our first response.
     expect((await v.request('GET', `/api/v1/conversations/${conversation.id}`)).json().firstResponseAt).toBeNull();
   });
@@ -72,7 +75,7 @@ describe.each(DB_KINDS)('live chat sessions on %s', (kind) => {
     expect((await v.request('GET', '/api/v1/conversations')).json().items.map((c: { id: string }) => c.id)).toEqual([started.conversation.id]);
   });
 
-  it('lets the customer leave a ticket instead of waiting, and emails the transcript when the chat ends', async () => {
+  it('lets the customer leave a ticket instead of waiting, and emails the transcript (once the typed address is confirmed) when the chat ends', async () => {
     const a = await makeAgent(t);
     await asSystem(t, (ctx) => agentUpdater(ctx, a.id, { status: 'online', languages: ['en', 'zh-CN'] }));
     const v = visitor(t);
@@ -86,7 +89,12 @@ describe.each(DB_KINDS)('live chat sessions on %s', (kind) => {
     const v2 = visitor(t);
     const chat = (await v2.request('POST', '/api/v1/chats', { description: '提币延迟', email: 'z@example.com', language: 'zh-CN' })).json().conversation;
     await v2.request('POST', `/api/v1/chats/${chat.id}/end`, { transcript: true });
-    const [mail] = await t.services.database.db.select().from(outboxEmails).where(eq(outboxEmails.conversationId, chat.id));
+    const [link] = await t.services.database.db.select().from(outboxEmails).where(eq(outboxEmails.conversationId, chat.id));
+    expect(link).toMatchObject({ to: 'z@example.com', subject: `请确认您的邮箱地址以查看工单 #${chat.number}` });
+    expect(link!.text).not.toContain('提币延迟');
+    const token = /token=([\w-]+)/.exec(link!.text)![1];
+    expect((await t.app.inject({ method: 'POST', url: '/api/v1/tickets/confirm', payload: { token } })).statusCode).toBe(200);
+    const mail = (await t.services.database.db.select().from(outboxEmails).where(eq(outboxEmails.conversationId, chat.id))).find((m) => m.subject.startsWith('在线客服对话记录'));
     expect(mail).toMatchObject({ to: 'z@example.com', subject: `在线客服对话记录 #${chat.number}` });
     expect(mail!.text).toContain('您: 提币延迟');
   });

@@ -13,6 +13,7 @@ import { LiveChatBar } from '../components/conversation/LiveChatBar.tsx';
 import { useConversationRoom, useMarkReadWhenVisible } from '../realtime.ts';
 import { Composer } from '../components/conversation/Composer.tsx';
 import { Sidebar } from '../components/conversation/Sidebar.tsx';
+import { UnverifiedBadge } from '../components/conversation/UnverifiedBadge.tsx';
 import { Timeline, mergeTimeline } from '../components/conversation/Timeline.tsx';
 import { IconArrowLeft } from '../components/icons.tsx';
 
@@ -157,6 +158,7 @@ export function ConversationPage() {
             <StatusBadge status={c.status} />
             <PriorityBadge priority={c.priority} />
             <SlaBadge conversation={c} />
+            <UnverifiedBadge conversation={c} />
             <Text size="sm" c="dimmed">
               ·
             </Text>

@@ -12,6 +12,7 @@ import { localName } from '../lib/format.ts';
 import type { BulkResult, Paged, SavedView } from '../lib/types.ts';
 import { byId, useAgents, useCategories, useMe, useSavedViews } from '../queries.ts';
 import { ChannelLabel, PriorityBadge, RelativeTime, SlaBadge, StatusBadge } from '../components/Badges.tsx';
+import { UnverifiedBadge } from '../components/conversation/UnverifiedBadge.tsx';
 import { DEFAULT_VIEW, VIEWS, savedViewHref, type View } from '../components/Shell.tsx';
 import { IconBookmark, IconSearch } from '../components/icons.tsx';
 
@@ -304,6 +305,8 @@ export function InboxPage() {
                         <Text size="xs" c="dimmed" truncate="end" data-testid="conversation-row-contact">
                           {c.contact.name || c.contact.email || t('app.customer')}
                           {c.contact.name && c.contact.email ? ` · ${c.contact.email}` : ''}
+                          {c.requesterVerified === false && ` · ${c.contact.unverifiedEmail ?? ''} `}
+                          <UnverifiedBadge conversation={c} size="xs" />
                         </Text>
                       </Table.Td>
                       <Table.Td style={{ whiteSpace: 'nowrap' }}>

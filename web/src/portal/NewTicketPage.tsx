@@ -56,6 +56,8 @@ function useDeflection(text: string, locale: string): Deflection {
 interface Created {
   id: string;
   number: number;
+  /** Anonymous filings: whether the confirmation link went out (false when this address had too many this hour). */
+  confirmationSent?: boolean;
 }
 
 const EMPTY = { email: '', name: '', subject: '', body: '', categoryId: '', uid: '', orderId: '', txHash: '', coin: '', network: '' };
@@ -151,7 +153,7 @@ export function NewTicketPage() {
           ) : (
             <>
               <Text c="dimmed" data-testid="ticket-created-anonymous">
-                {t('portal.new.createdAnonymous', { email: created.email })}
+                {t(created.confirmationSent === false ? 'portal.new.createdAnonymousLimited' : 'portal.new.createdAnonymous', { email: created.email })}
               </Text>
               <Group>
                 <Button component={Link} to={`/tickets/login?email=${encodeURIComponent(created.email)}&next=${encodeURIComponent(`/tickets/${created.id}`)}`} data-testid="ticket-created-signin">

@@ -11,6 +11,9 @@ import { attachmentCreator, attachmentLinker, blobOrphanRemover } from '../../..
 import { messages } from '../../../db/schema.ts';
 import { and, eq } from 'drizzle-orm';
 import { AppError } from '../../../errors.ts';
+import { sessionCreator } from '../../../domain/auth/sessions.ts';
+import { addressConfirmer, confirmationRequester, unverifiedContactCreator } from '../../../domain/contacts/addressConfirmer.ts';
+import { setSessionCookies } from '../auth/auth.ts';
 import { type Api, type RouteOptions, IdParams, errors, run } from '../run.ts';
 
 const MAX_FILES = 10;
@@ -44,9 +47,19 @@ export async function ticketRoutes(app: Api, { services }: RouteOptions) {
         summary: 'File a ticket from the web form or an integration (multipart with files, or JSON)',
         description:
           'Anonymous visitors give email (and name); signed-in customers file for themselves; staff and tokens give the customer email. ' +
+          'An anonymous ticket stays apart from any account until its address is confirmed: the address gets only a confirmation link ' +
+          '(POST /tickets/confirm), at most 3 per address and 10 per IP an hour (confirmationSent says whether one went out). ' +
           'Multipart fields: email, name, subject, body, categoryId, language, uid, orderId, txHash, coin, network, and files. Returns {id, number}.',
         consumes: ['multipart/form-data', 'application/json'],
-        response: { 201: z.object({ id: Id, number: z.number().int() }), ...errors(400, 403, 404, 409, 413, 429) },
+        response: {
+          201: z.object({
+            id: Id,
+            number: z.number().int(),
+            /** Anonymous filings only: whether a confirmation link was emailed (false when this address or IP had too many this hour). */
+            confirmationSent: z.boolean().optional(),
+          }),
+          ...errors(400, 403, 404, 409, 413, 429),
+        },
       },
     },
     async (req, reply) => {
@@ -87,12 +100,15 @@ export async function ticketRoutes(app: Api, { services }: RouteOptions) {
         if (!isCustomer && !form.email) throw new AppError('validation_failed', 'Give your email address so we can answer you');
         const ticketFields = ConversationFields.parse(Object.fromEntries(['uid', 'orderId', 'txHash', 'coin', 'network'].filter((k) => (form as any)[k]).map((k) => [k, (form as any)[k]])));
 
-        const conversation = await transact(
+        // Nobody signed in: the typed address is only a claim (see domain/contacts/addressConfirmer.ts).
+        const anonymous = !req.actor;
+        const { conversation, confirmationSent } = await transact(
           services,
           actor,
           async (ctx) => {
             // The web form's inbox, unless an integration files it.
             const inbox = await defaultInbox(ctx.db, actor.type === 'token' ? 'api' : 'webform', services);
+            const requester = anonymous ? await unverifiedContactCreator(ctx, { email: form.email!, name: form.name, language: form.language }) : null;
             const { conversation } = await conversationCreator(ctx, {
               inboxId: inbox.id,
               subject: form.subject,
@@ -102,7 +118,7 @@ export async function ticketRoutes(app: Api, { services }: RouteOptions) {
               categoryId: form.categoryId,
               fields: ticketFields,
               tags: [],
-              ...(isCustomer ? {} : { contact: { email: form.email!, name: form.name } }),
+              ...(isCustomer ? {} : requester ? { contactId: requester.id } : { contact: { email: form.email!, name: form.name } }),
             });
             if (stored.length) {
               // The files travel with the first message, as the customer sent them together.
@@ -112,15 +128,44 @@ export async function ticketRoutes(app: Api, { services }: RouteOptions) {
               await attachmentLinker(ctx, conversation.id, first!.id, ids);
             }
             if (form.deflectionId) await deflectionFiler(ctx.db, form.deflectionId, conversation.id);
-            return conversation;
+            // A chat visitor's session is signed in, but only as the address they typed: it needs the link as well.
+            const claimed = anonymous ? form.email! : conversation.contact.unverifiedEmail;
+            const confirmationSent = claimed ? await confirmationRequester(ctx, { conversation, email: claimed }) : undefined;
+            return { conversation, confirmationSent };
           },
           req.ip,
         );
-        return reply.code(201).send({ id: conversation.id, number: conversation.number });
+        return reply.code(201).send({ id: conversation.id, number: conversation.number, ...(confirmationSent === undefined ? {} : { confirmationSent }) });
       } catch (err) {
         await blobOrphanRemover(services, stored.map((s) => s.blob.sha256));
         throw err;
       }
+    },
+  );
+
+  app.post(
+    '/tickets/confirm',
+    {
+      config: { public: true, rateLimit: { max: 20, timeWindow: '1 minute' } },
+      schema: {
+        tags: ['tickets'],
+        summary: 'Confirm an email address with the token from the emailed link; the ticket joins that customer, who is signed in',
+        description:
+          'A ticket filed without signing in stays apart from any account until its address is confirmed. The token works once and expires. ' +
+          'A customer session is started (cookies), unless an agent is signed in in this browser.',
+        body: z.object({ token: z.string().min(16).max(200) }),
+        response: { 200: z.object({ id: Id, number: z.number().int() }), ...errors(400, 404, 429) },
+      },
+    },
+    async (req, reply) => {
+      const now = services.clock();
+      const result = await transact(services, SYSTEM, (ctx) => addressConfirmer(ctx, req.body.token), req.ip);
+      if (!result.conversation) throw new AppError('not_found', 'Conversation not found');
+      if (req.actor?.type !== 'agent') {
+        const session = await sessionCreator(services.database.db, { type: 'contact', id: result.contact.id }, { ip: req.ip, userAgent: req.headers['user-agent'], now });
+        setSessionCookies(reply, services, session);
+      }
+      return { id: result.conversation.id, number: result.conversation.number };
     },
   );
 

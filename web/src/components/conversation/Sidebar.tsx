@@ -10,8 +10,10 @@ import { absoluteTime, localName } from '../../lib/format.ts';
 import { RelativeTime, StatusBadge } from '../Badges.tsx';
 import type { Paged } from '../../lib/types.ts';
 import { IconCheck, IconCopy } from '../icons.tsx';
+import { UnverifiedBadge } from './UnverifiedBadge.tsx';
 
 const NONE = '__none';
+
 
 function Section({ title, children }: { title: string; children: ReactNode }) {
   return (
@@ -168,8 +170,13 @@ export function Sidebar({ conversation: c, me, agents, teams, categories, onUpda
 
       <Section title={t('conversation.sidebar.contact')}>
         <Stack gap={6} data-testid="contact-card">
+          {c.requesterVerified === false && (
+            <Text size="xs" c="orange.8" data-testid="contact-unverified">
+              <UnverifiedBadge conversation={c} size="xs" /> {t('conversation.unverifiedHint', { email: c.contact.unverifiedEmail ?? '' })}
+            </Text>
+          )}
           <Row label={t('conversation.sidebar.name')} value={ct?.name || c.contact.name} />
-          <Row label={t('conversation.sidebar.email')} value={ct?.email ?? c.contact.email} copy />
+          <Row label={t('conversation.sidebar.email')} value={ct?.email ?? c.contact.email ?? c.contact.unverifiedEmail} copy />
           {ct?.phone && <Row label={t('conversation.sidebar.phone')} value={ct.phone} copy />}
           <Row label={t('conversation.sidebar.uid')} value={ct?.uid} copy mono />
           <Row label={t('conversation.sidebar.language')} value={ct ? t(`languages.${ct.language}` as 'languages.en', { defaultValue: ct.language }) : undefined} />
