@@ -31,6 +31,7 @@ import { ticketRoutes } from './routes/api/tickets/tickets.ts';
 import { tokenRoutes } from './routes/api/tokens/tokens.ts';
 import { workspaceRoutes } from './routes/api/workspace/workspace.ts';
 import { helpPages } from './routes/pages/help/plugin.ts';
+import { proxyTrust } from './routes/proxyTrust.ts';
 
 const WEB_DIST = fileURLToPath(new URL('../dist/web', import.meta.url));
 /** Paths the single-page app owns; the server hands them index.html. */
@@ -62,7 +63,8 @@ function frameworkCode(err: FastifyError): ErrorCode {
 export async function buildApp(services: Services, options: { logger?: boolean | object } = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
-    trustProxy: true,
+    // X-Forwarded-For is believed only from the proxies TRUST_PROXY names (none by default).
+    trustProxy: proxyTrust(services.env.TRUST_PROXY),
     bodyLimit: 1024 * 1024,
     // Never log credentials.
     ...(options.logger ? {} : {}),
