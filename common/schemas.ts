@@ -13,6 +13,7 @@ import {
   TOKEN_ROLES,
   VISIBILITIES,
 } from './enums.ts';
+import { plainText } from './text.ts';
 
 /**
  * The API's shapes, shared by the server (validation, OpenAPI) and the web app (types).
@@ -203,7 +204,7 @@ export const ContactOut = z
 export type ContactOut = z.infer<typeof ContactOut>;
 
 export const ContactCreate = z.object({
-  name: z.string().trim().max(200).default(''),
+  name: plainText().trim().max(200).default(''),
   email: Email.optional(),
   phone: z.string().regex(/^\+?[0-9 ()-]{5,20}$/).optional(),
   /** The account id at the exchange; unique; empty clears it. */
@@ -283,8 +284,8 @@ export const ConversationCreate = z.object({
   /** An existing contact … */
   contactId: Id.optional(),
   /** … or one found or created by email. Customers creating their own ticket give neither. */
-  contact: z.object({ email: Email, name: z.string().trim().max(200).default('') }).optional(),
-  subject: z.string().trim().min(1).max(300),
+  contact: z.object({ email: Email, name: plainText().trim().max(200).default('') }).optional(),
+  subject: plainText().trim().min(1).max(300),
   body: z.string().trim().min(1).max(50_000),
   mode: z.enum(CONVERSATION_MODES).default('async'),
   priority: z.enum(PRIORITIES).optional(),
@@ -305,7 +306,7 @@ export const ConversationUpdate = z
     assigneeId: Id.nullable(),
     teamId: Id.nullable(),
     categoryId: Id.nullable(),
-    subject: z.string().trim().min(1).max(300),
+    subject: plainText().trim().min(1).max(300),
     language: z.string().min(2).max(10),
     fields: ConversationFields,
     tags: Tags,
@@ -496,9 +497,9 @@ export const RatingCreate = z.object({ score: z.number().int().min(1).max(5), co
 
 export const CannedReplyOut = z.object({ id: Id, title: z.string(), shortcut: z.string(), body: z.string() }).meta({ id: 'CannedReply' });
 export const CannedReplyCreate = z.object({
-  title: z.string().trim().min(1).max(120),
+  title: plainText().trim().min(1).max(120),
   shortcut: z.string().trim().regex(/^[\p{L}\p{N}_-]{0,30}$/u, 'letters, digits, _ and -').default(''),
-  body: z.string().trim().min(1).max(10_000),
+  body: plainText().trim().min(1).max(10_000),
 });
 export const CannedReplyUpdate = patchOf(CannedReplyCreate);
 
