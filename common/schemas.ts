@@ -467,6 +467,18 @@ export const LiveQueueOut = z
   .meta({ id: 'LiveQueue' });
 export type LiveQueueOut = z.infer<typeof LiveQueueOut>;
 
+/**
+ * An origin allowed to frame the chat widget: scheme, host (optionally `*.` for its subdomains) and
+ * port, nothing else. It goes into a Content-Security-Policy header, so nothing but these
+ * characters may pass (a space or `;` would add a directive).
+ */
+export const WidgetOrigin = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .overwrite((v) => v.replace(/\/+$/, ''))
+  .regex(/^https?:\/\/(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:\d{1,5})?$/, 'an origin such as https://shop.example or https://*.example.com (no path)');
+
 export const SettingsOut = z
   .object({
     requireTotp: z.boolean(),
@@ -476,6 +488,7 @@ export const SettingsOut = z
     chatManualTeamIds: z.array(Id),
     chatAcceptSeconds: z.number().int(),
     chatAbandonSeconds: z.number().int(),
+    widgetAllowedOrigins: z.array(z.string()),
   })
   .meta({ id: 'Settings' });
 export const SettingsUpdate = z
@@ -489,6 +502,8 @@ export const SettingsUpdate = z
     chatAcceptSeconds: z.number().int().min(10).max(600),
     /** A chat whose customer has been gone this long becomes a ticket. */
     chatAbandonSeconds: z.number().int().min(30).max(3600),
+    /** Sites whose pages may embed the chat widget (https://shop.example, https://*.example.com); empty: any site. */
+    widgetAllowedOrigins: z.array(WidgetOrigin).max(50),
   })
   .partial()
   .strict();

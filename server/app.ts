@@ -32,6 +32,7 @@ import { tokenRoutes } from './routes/api/tokens/tokens.ts';
 import { workspaceRoutes } from './routes/api/workspace/workspace.ts';
 import { helpPages } from './routes/pages/help/plugin.ts';
 import { proxyTrust } from './routes/proxyTrust.ts';
+import { registerSecurityHeaders } from './routes/securityHeaders.ts';
 
 const WEB_DIST = fileURLToPath(new URL('../dist/web', import.meta.url));
 /** Paths the single-page app owns; the server hands them index.html. */
@@ -116,6 +117,7 @@ export async function buildApp(services: Services, options: { logger?: boolean |
   if (limiterRedis) app.addHook('onClose', async () => void limiterRedis.disconnect());
   await app.register(fastifyRateLimit, { global: false, ...(limiterRedis ? { redis: limiterRedis, nameSpace: 'sb-rate-', skipOnError: true } : {}) });
   registerAuthentication(app, services);
+  registerSecurityHeaders(app, services, SPA_PREFIXES);
 
   await app.register(fastifySwagger, {
     openapi: {
