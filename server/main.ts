@@ -63,6 +63,8 @@ export async function startServer(env: Env): Promise<RunningServer> {
 
   const app = await buildApp(services, { logger: loggerOptions(env.LOG_LEVEL) });
   const realtime = await attachRealtime(app.server, services);
+  // Socket.IO's long-polling answers come from engine.io, not Fastify's hooks: they get nosniff too.
+  realtime.io.engine.on('headers', (headers: Record<string, string>) => void (headers['X-Content-Type-Options'] = 'nosniff'));
   const stopRouting = startChatRouting(services, onError);
   await app.listen({ port: env.PORT, host: env.HOST });
   const address = app.server.address();

@@ -81,6 +81,12 @@ describe.skipIf(!hasChromium)('the web app under its Content-Security-Policy, in
     await blocked.close();
   }, 120_000);
 
+  it('Socket.IO long-polling answers, which Fastify does not serve, carry nosniff too', async () => {
+    const res = await fetch(`${server.url}/socket.io/?EIO=4&transport=polling`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
   it('the widget chat loads inside a third-party page with no CSP violation while any site may embed it', async () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 860 } });
     const violations = watchViolations(page);
