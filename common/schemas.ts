@@ -532,13 +532,13 @@ export const MacroOut = z
   .object({ id: Id, name: z.string(), reply: z.string(), replyVisibility: z.enum(VISIBILITIES), actions: MacroActions })
   .meta({ id: 'Macro' });
 export const MacroCreate = z.object({
-  name: z.string().trim().min(1).max(120),
-  reply: z.string().trim().max(10_000).default(''),
+  name: plainText().trim().min(1).max(120),
+  reply: plainText().trim().max(10_000).default(''),
   replyVisibility: z.enum(VISIBILITIES).default('public'),
   actions: MacroActions.default({}),
 });
 export const MacroUpdate = z
-  .object({ name: z.string().trim().min(1).max(120), reply: z.string().trim().max(10_000), replyVisibility: z.enum(VISIBILITIES), actions: MacroActions })
+  .object({ name: plainText().trim().min(1).max(120), reply: plainText().trim().max(10_000), replyVisibility: z.enum(VISIBILITIES), actions: MacroActions })
   .partial()
   .strict();
 

@@ -52,12 +52,16 @@ describe.each(DB_KINDS)('bidirectional controls are stripped on the way in, on %
     expect(changed.json().name).toBe('Bob');
   });
 
-  it('from canned reply titles and texts', async () => {
+  it('from canned reply and macro titles and texts', async () => {
     const res = await admin.request('POST', `${API}/canned-replies`, { title: `Greeting${RLO}`, body: `${RLO}Hello, how can we help?` });
     expect(res.statusCode, res.body).toBe(201);
     expect(res.json()).toMatchObject({ title: 'Greeting', body: 'Hello, how can we help?' });
     const changed = await admin.request('PATCH', `${API}/canned-replies/${res.json().id}`, { body: `Thanks${RLO}, bye\u2067` });
     expect(changed.json().body).toBe('Thanks, bye');
+    // Macros carry reply text too.
+    const macro = await admin.request('POST', `${API}/macros`, { name: `Close${RLO}`, reply: `Bye${RLO} now` });
+    expect(macro.statusCode, macro.body).toBe(201);
+    expect(macro.json()).toMatchObject({ name: 'Close', reply: 'Bye now' });
   });
 
   it('from the ticket form, the chat start and the customer profile', async () => {
