@@ -38,12 +38,16 @@ const NONE_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'
 /** Powerful browser features none of our pages use. */
 const PERMISSIONS = 'camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), midi=()';
 
-/** Which sites may frame the widget's chat page: frame-ancestors sources. */
+/**
+ * The frame-ancestors directive of the widget's chat page: the listed sites, or none at all while
+ * the list is empty (any page may embed it — also a file:// or about:blank test page, which `*`
+ * would not match).
+ */
 async function widgetAncestors(services: Services): Promise<string> {
   const { widgetAllowedOrigins } = await cached(services, 'widget-allowed-origins', ['settings.'], 60_000, () => settingsReader(services.database.db));
   // Values were checked on the way in (WidgetOrigin); re-checked here because they go into a header.
   const origins = widgetAllowedOrigins.filter((o) => /^https?:\/\/[a-z0-9*.:-]+$/.test(o));
-  return origins.length ? `'self' ${origins.join(' ')}` : '*';
+  return origins.length ? `; frame-ancestors 'self' ${origins.join(' ')}` : '';
 }
 
 const isWidgetFrame = (req: FastifyRequest, path: string) => (path === '/chat' || path.startsWith('/chat/')) && typeof (req.query as Record<string, unknown> | undefined)?.embed === 'string';
@@ -68,7 +72,7 @@ export function registerSecurityHeaders(app: FastifyInstance, services: Services
     if (html && isSpa(path)) {
       if (isWidgetFrame(req, path)) {
         // X-Frame-Options cannot name several sites; frame-ancestors alone decides.
-        reply.header('content-security-policy', `${SPA_POLICY}; frame-ancestors ${await widgetAncestors(services)}`);
+        reply.header('content-security-policy', `${SPA_POLICY}${await widgetAncestors(services)}`);
       } else {
         reply.header('content-security-policy', `${SPA_POLICY}; frame-ancestors 'self'`).header('x-frame-options', 'SAMEORIGIN');
       }

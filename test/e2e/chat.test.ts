@@ -142,8 +142,10 @@ describe.skipIf(!hasChromium)('customer live chat, in Chromium', () => {
   it('the widget adds a button in a shadow root that opens the chat in an iframe', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1200, height: 800 }, locale: 'en-US' });
     const page = await ctx.newPage();
-    await page.goto(`${server.url}/healthz`);
-    await page.setContent(`<!doctype html><html lang="zh-CN"><head><title>Shop</title></head><body><h1>Some shop</h1><script src="${server.url}/widget.js"></script></body></html>`);
+    // A shop on an origin of its own (the browser answers it; our pages' CSP does not apply there).
+    const shop = `<!doctype html><html lang="zh-CN"><head><title>Shop</title></head><body><h1>Some shop</h1><script src="${server.url}/widget.js"></script></body></html>`;
+    await page.route('http://shop.test/', (route) => route.fulfill({ contentType: 'text/html; charset=utf-8', body: shop }));
+    await page.goto('http://shop.test/');
     await expect.poll(() => page.evaluate(() => Boolean(document.getElementById('switchboard-chat')?.shadowRoot?.querySelector('button.b')))).toBe(true);
     // Styles stay inside the shadow root.
     expect(await page.evaluate(() => document.querySelectorAll('button').length)).toBe(0);
