@@ -29,10 +29,12 @@ export async function attachmentRoutes(app: Api, { services }: RouteOptions) {
       schema: {
         tags,
         summary: `Upload files (multipart/form-data, up to ${MAX_FILES}); send their ids with the next message`,
-        description: `Each file at most MAX_UPLOAD_BYTES (default 20 MB). The type is detected from the content.`,
+        description:
+          'Each file at most MAX_UPLOAD_BYTES (default 20 MB). The type is detected from the content, and the stored name gets the extension of that type. ' +
+          '415 for types we do not take and for page, script or program names (.html, .svg, .hta, .bat, .exe, .js …), whatever the content.',
         params: IdParams,
         consumes: ['multipart/form-data'],
-        response: { 201: Items(AttachmentOut), ...errors(400, 401, 404, 409, 413) },
+        response: { 201: Items(AttachmentOut), ...errors(400, 401, 404, 409, 413, 415) },
       },
     },
     async (req, reply) => {
