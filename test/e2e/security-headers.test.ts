@@ -65,6 +65,11 @@ describe.skipIf(!hasChromium)('the web app under its Content-Security-Policy, in
       .poll(async () => (await fetch(`${server.url}/chat?embed=1`)).headers.get('content-security-policy'))
       .toContain("frame-ancestors 'self' https://shop.example");
     await page.screenshot({ path: join(SHOTS, 'csp-admin-settings.png'), fullPage: true });
+    // The customer pages of the same app: the ticket form and the full-page chat.
+    await page.goto(`${server.url}/tickets/new`);
+    await page.getByTestId('ticket-submit').waitFor();
+    await page.goto(`${server.url}/chat`);
+    await page.getByTestId('chat-prechat').waitFor();
     expect(violations).toEqual([]);
 
     // The shop's origin is not in the list: its page cannot show the chat.
