@@ -13,6 +13,7 @@ import {
   TOKEN_ROLES,
   VISIBILITIES,
 } from './enums.ts';
+import { plainText } from './text.ts';
 
 /**
  * The API's shapes, shared by the server (validation, OpenAPI) and the web app (types).
@@ -203,7 +204,7 @@ export const ContactOut = z
 export type ContactOut = z.infer<typeof ContactOut>;
 
 export const ContactCreate = z.object({
-  name: z.string().trim().max(200).default(''),
+  name: plainText().trim().max(200).default(''),
   email: Email.optional(),
   phone: z.string().regex(/^\+?[0-9 ()-]{5,20}$/).optional(),
   /** The account id at the exchange; unique; empty clears it. */
@@ -286,8 +287,8 @@ export const ConversationCreate = z.object({
   /** An existing contact … */
   contactId: Id.optional(),
   /** … or one found or created by email. Customers creating their own ticket give neither. */
-  contact: z.object({ email: Email, name: z.string().trim().max(200).default('') }).optional(),
-  subject: z.string().trim().min(1).max(300),
+  contact: z.object({ email: Email, name: plainText().trim().max(200).default('') }).optional(),
+  subject: plainText().trim().min(1).max(300),
   body: z.string().trim().min(1).max(50_000),
   mode: z.enum(CONVERSATION_MODES).default('async'),
   priority: z.enum(PRIORITIES).optional(),
@@ -308,7 +309,7 @@ export const ConversationUpdate = z
     assigneeId: Id.nullable(),
     teamId: Id.nullable(),
     categoryId: Id.nullable(),
-    subject: z.string().trim().min(1).max(300),
+    subject: plainText().trim().min(1).max(300),
     language: z.string().min(2).max(10),
     fields: ConversationFields,
     tags: Tags,
@@ -469,6 +470,18 @@ export const LiveQueueOut = z
   .meta({ id: 'LiveQueue' });
 export type LiveQueueOut = z.infer<typeof LiveQueueOut>;
 
+/**
+ * An origin allowed to frame the chat widget: scheme, host (optionally `*.` for its subdomains) and
+ * port, nothing else. It goes into a Content-Security-Policy header, so nothing but these
+ * characters may pass (a space or `;` would add a directive).
+ */
+export const WidgetOrigin = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .overwrite((v) => v.replace(/\/+$/, ''))
+  .regex(/^https?:\/\/(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:\d{1,5})?$/, 'an origin such as https://shop.example or https://*.example.com (no path)');
+
 export const SettingsOut = z
   .object({
     requireTotp: z.boolean(),
@@ -478,6 +491,7 @@ export const SettingsOut = z
     chatManualTeamIds: z.array(Id),
     chatAcceptSeconds: z.number().int(),
     chatAbandonSeconds: z.number().int(),
+    widgetAllowedOrigins: z.array(z.string()),
   })
   .meta({ id: 'Settings' });
 export const SettingsUpdate = z
@@ -491,6 +505,8 @@ export const SettingsUpdate = z
     chatAcceptSeconds: z.number().int().min(10).max(600),
     /** A chat whose customer has been gone this long becomes a ticket. */
     chatAbandonSeconds: z.number().int().min(30).max(3600),
+    /** Sites whose pages may embed the chat widget (https://shop.example, https://*.example.com); empty: any site. */
+    widgetAllowedOrigins: z.array(WidgetOrigin).max(50),
   })
   .partial()
   .strict();
@@ -499,9 +515,9 @@ export const RatingCreate = z.object({ score: z.number().int().min(1).max(5), co
 
 export const CannedReplyOut = z.object({ id: Id, title: z.string(), shortcut: z.string(), body: z.string() }).meta({ id: 'CannedReply' });
 export const CannedReplyCreate = z.object({
-  title: z.string().trim().min(1).max(120),
+  title: plainText().trim().min(1).max(120),
   shortcut: z.string().trim().regex(/^[\p{L}\p{N}_-]{0,30}$/u, 'letters, digits, _ and -').default(''),
-  body: z.string().trim().min(1).max(10_000),
+  body: plainText().trim().min(1).max(10_000),
 });
 export const CannedReplyUpdate = patchOf(CannedReplyCreate);
 
@@ -519,13 +535,13 @@ export const MacroOut = z
   .object({ id: Id, name: z.string(), reply: z.string(), replyVisibility: z.enum(VISIBILITIES), actions: MacroActions })
   .meta({ id: 'Macro' });
 export const MacroCreate = z.object({
-  name: z.string().trim().min(1).max(120),
-  reply: z.string().trim().max(10_000).default(''),
+  name: plainText().trim().min(1).max(120),
+  reply: plainText().trim().max(10_000).default(''),
   replyVisibility: z.enum(VISIBILITIES).default('public'),
   actions: MacroActions.default({}),
 });
 export const MacroUpdate = z
-  .object({ name: z.string().trim().min(1).max(120), reply: z.string().trim().max(10_000), replyVisibility: z.enum(VISIBILITIES), actions: MacroActions })
+  .object({ name: plainText().trim().min(1).max(120), reply: plainText().trim().max(10_000), replyVisibility: z.enum(VISIBILITIES), actions: MacroActions })
   .partial()
   .strict();
 

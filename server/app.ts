@@ -31,6 +31,8 @@ import { ticketRoutes } from './routes/api/tickets/tickets.ts';
 import { tokenRoutes } from './routes/api/tokens/tokens.ts';
 import { workspaceRoutes } from './routes/api/workspace/workspace.ts';
 import { helpPages } from './routes/pages/help/plugin.ts';
+import { proxyTrust } from './routes/proxyTrust.ts';
+import { registerSecurityHeaders } from './routes/securityHeaders.ts';
 
 const WEB_DIST = fileURLToPath(new URL('../dist/web', import.meta.url));
 /** Paths the single-page app owns; the server hands them index.html. */
@@ -62,7 +64,8 @@ function frameworkCode(err: FastifyError): ErrorCode {
 export async function buildApp(services: Services, options: { logger?: boolean | object } = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
-    trustProxy: true,
+    // X-Forwarded-For is believed only from the proxies TRUST_PROXY names (none by default).
+    trustProxy: proxyTrust(services.env.TRUST_PROXY),
     bodyLimit: 1024 * 1024,
     // Never log credentials.
     ...(options.logger ? {} : {}),
@@ -114,6 +117,7 @@ export async function buildApp(services: Services, options: { logger?: boolean |
   if (limiterRedis) app.addHook('onClose', async () => void limiterRedis.disconnect());
   await app.register(fastifyRateLimit, { global: false, ...(limiterRedis ? { redis: limiterRedis, nameSpace: 'sb-rate-', skipOnError: true } : {}) });
   registerAuthentication(app, services);
+  registerSecurityHeaders(app, services, SPA_PREFIXES);
 
   await app.register(fastifySwagger, {
     openapi: {

@@ -1,5 +1,45 @@
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+
+/** Names @fastify/proxy-addr expands into address ranges. */
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** One trusted proxy: an address, a CIDR (10.0.0.0/8, fd00::/8), an address/netmask, or a range name. */
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_NAMES.has(entry)) return true;
+  const [address = '', mask, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (!family || rest.length) return false;
+  if (mask === undefined) return true;
+  if (/^\d{1,3}$/.test(mask)) return Number(mask) <= (family === 4 ? 32 : 128);
+  return family === 4 && isIP(mask) === 4;
+}
+
+/**
+ * TRUST_PROXY: which proxies may tell us the client's address in X-Forwarded-For. Unset (or 0)
+ * trusts none — anyone can write that header, so trusting it by default lets a caller pick the
+ * address rate limits, lockouts and the audit log see. A hop count trusts that many proxies in
+ * front of us on private or loopback addresses (see routes/proxyTrust.ts); a comma-separated list
+ * trusts exactly those addresses or ranges.
+ */
+const TrustProxy = z
+  .string()
+  .trim()
+  .transform((value, ctx): number | string[] | undefined => {
+    if (/^\d+$/.test(value)) {
+      const hops = Number(value);
+      if (hops > 10) ctx.addIssue({ code: 'custom', message: 'a hop count is at most 10' });
+      return hops === 0 ? undefined : hops;
+    }
+    const entries = value.split(',').map((e) => e.trim()).filter(Boolean);
+    const bad = entries.filter((e) => !isProxyAddress(e));
+    if (!entries.length || bad.length) {
+      ctx.addIssue({ code: 'custom', message: `expected a hop count (e.g. 1) or a comma-separated list of proxy IPs/CIDRs (e.g. 10.0.0.0/8,::1); not valid: ${(bad.length ? bad : [value]).join(', ')}` });
+      return z.NEVER;
+    }
+    return entries;
+  });
 
 /** The process environment, checked once at start. See DESIGN.md "Outer contract". */
 const EnvSchema = z.object({
@@ -25,6 +65,8 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Largest upload accepted, in bytes. */
   MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(20 * 1024 * 1024),
+  /** Proxies whose X-Forwarded-For is believed: unset = none, a hop count, or IPs/CIDRs. */
+  TRUST_PROXY: TrustProxy.optional(),
 });
 
 export type Env = z.infer<typeof EnvSchema> & { dataDir: string; publicUrl: string };

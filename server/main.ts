@@ -5,6 +5,7 @@ import { buildApp } from './app.ts';
 import type { Services } from './domain/context.ts';
 import { flagRead } from './domain/system/settings.ts';
 import type { Env } from './env.ts';
+import { loggerOptions } from './logging.ts';
 import { startBoss } from './jobs/boss.ts';
 import { startEmailDelivery } from './jobs/emailDelivery.ts';
 import { startEventProcessor } from './jobs/eventProcessor.ts';
@@ -13,11 +14,11 @@ import { createLocalBus, createRedisBus } from './realtime/bus.ts';
 import { attachRealtime } from './realtime/socket.ts';
 import { startChatRouting } from './domain/routing/chatRouter.ts';
 
-/** Never log secrets: cookies, tokens, passwords. */
-export const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.token', '*.totp'];
+export { REDACT } from './logging.ts';
 
+/** The logger for background work; the same redaction as the request log (see logging.ts). */
 export function createLogger(env: Env) {
-  return pino({ level: env.LOG_LEVEL, redact: REDACT });
+  return pino(loggerOptions(env.LOG_LEVEL));
 }
 
 /**
@@ -60,8 +61,10 @@ export async function startServer(env: Env): Promise<RunningServer> {
   await startEventProcessor(services, boss);
   await startTimers(services, boss);
 
-  const app = await buildApp(services, { logger: { level: env.LOG_LEVEL, redact: REDACT } });
+  const app = await buildApp(services, { logger: loggerOptions(env.LOG_LEVEL) });
   const realtime = await attachRealtime(app.server, services);
+  // Socket.IO's long-polling answers come from engine.io, not Fastify's hooks: they get nosniff too.
+  realtime.io.engine.on('headers', (headers: Record<string, string>) => void (headers['X-Content-Type-Options'] = 'nosniff'));
   const stopRouting = startChatRouting(services, onError);
   await app.listen({ port: env.PORT, host: env.HOST });
   const address = app.server.address();

@@ -1,4 +1,6 @@
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -142,8 +144,12 @@ describe.skipIf(!hasChromium)('customer live chat, in Chromium', () => {
   it('the widget adds a button in a shadow root that opens the chat in an iframe', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1200, height: 800 }, locale: 'en-US' });
     const page = await ctx.newPage();
-    await page.goto(`${server.url}/healthz`);
-    await page.setContent(`<!doctype html><html lang="zh-CN"><head><title>Shop</title></head><body><h1>Some shop</h1><script src="${server.url}/widget.js"></script></body></html>`);
+    // A shop on an origin of its own (another port): our pages' CSP does not apply there. It is the
+    // same site, as a cross-site frame would not get the chat's SameSite=Lax session cookie.
+    const shopHtml = `<!doctype html><html lang="zh-CN"><head><title>Shop</title></head><body><h1>Some shop</h1><script src="${server.url}/widget.js"></script></body></html>`;
+    const shop = createServer((_req, res) => res.setHeader('content-type', 'text/html; charset=utf-8').end(shopHtml));
+    await new Promise<void>((resolve) => shop.listen(0, '127.0.0.1', resolve));
+    await page.goto(`http://127.0.0.1:${(shop.address() as AddressInfo).port}/`);
     await expect.poll(() => page.evaluate(() => Boolean(document.getElementById('switchboard-chat')?.shadowRoot?.querySelector('button.b')))).toBe(true);
     // Styles stay inside the shadow root.
     expect(await page.evaluate(() => document.querySelectorAll('button').length)).toBe(0);
@@ -168,5 +174,6 @@ describe.skipIf(!hasChromium)('customer live chat, in Chromium', () => {
     await page.locator('#switchboard-chat button.x').click();
     await expect.poll(() => page.locator('#switchboard-chat iframe').isVisible()).toBe(false);
     await ctx.close();
+    shop.close();
   }, 60_000);
 });

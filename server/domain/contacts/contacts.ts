@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, ilike, inArray, or } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { ContactCreate, ContactUpdate } from '../../../common/schemas.ts';
+import { stripBidi } from '../../../common/text.ts';
 import type { Db } from '../../db/client.ts';
 import { contactIdentities, contacts } from '../../db/schema.ts';
 import { AppError, notFound } from '../../errors.ts';
@@ -24,7 +25,7 @@ export async function contactByEmail(ctx: Ctx, email: string, name = ''): Promis
   const address = email.toLowerCase();
   const [found] = await ctx.db.select().from(contacts).where(eq(contacts.email, address)).limit(1);
   if (found) return found;
-  const [row] = await ctx.db.insert(contacts).values({ email: address, name: name || address.split('@')[0]! }).returning();
+  const [row] = await ctx.db.insert(contacts).values({ email: address, name: stripBidi(name) || address.split('@')[0]! }).returning();
   await ctx.db.insert(contactIdentities).values({ contactId: row!.id, channel: 'email', externalId: address }).onConflictDoNothing();
   await recordEvent(ctx, { type: 'contacts.create', subjectType: 'contact', subjectId: row!.id, data: { email: address } });
   return row!;

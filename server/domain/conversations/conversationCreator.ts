@@ -3,6 +3,7 @@ import { asc, eq } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { ChannelKind } from '../../../common/enums.ts';
 import type { ConversationCreate } from '../../../common/schemas.ts';
+import { stripBidi } from '../../../common/text.ts';
 import { columnList, q, rawRows, type RawSql, tableRow } from '../../db/raw.ts';
 import { categories, conversations, events, inboxes, messages } from '../../db/schema.ts';
 import { DURABLE_EVENTS } from '../../jobs/boss.ts';
@@ -33,8 +34,10 @@ const categoryById = (ctx: Ctx, id: string) =>
  * conversation with its SLA due times, the first message, their history events and the SLA check
  * jobs. A statement is atomic on its own, so this also runs outside a transaction (single).
  */
-export async function conversationCreator(ctx: Ctx, input: z.output<typeof ConversationCreate>): Promise<{ conversation: ConversationView; created: boolean }> {
+export async function conversationCreator(ctx: Ctx, rawInput: z.output<typeof ConversationCreate>): Promise<{ conversation: ConversationView; created: boolean }> {
   const actor = ctx.actor;
+  // Whoever calls (API, chat, a channel), a subject or name never carries text-reversing controls.
+  const input = { ...rawInput, subject: stripBidi(rawInput.subject), ...(rawInput.contact ? { contact: { ...rawInput.contact, name: stripBidi(rawInput.contact.name) } } : {}) };
   if (input.idempotencyKey) {
     const existing = await conversationByKey(ctx, input.idempotencyKey);
     if (existing) return existing;

@@ -40,7 +40,8 @@ describe.each(DB_KINDS)('attachments on %s', (kind) => {
     const res = await upload(customer, [{ name: 'screenshot.pdf', content: PNG, type: 'application/pdf' }]);
     expect(res.statusCode).toBe(201);
     const [file] = res.json().items;
-    expect(file).toMatchObject({ filename: 'screenshot.pdf', contentType: 'image/png', size: PNG.length });
+    // The name follows the bytes: a PNG called .pdf is served as .png.
+    expect(file).toMatchObject({ filename: 'screenshot.png', contentType: 'image/png', size: PNG.length });
 
     const sent = await customer.request('POST', `/api/v1/conversations/${conversationId}/messages`, { attachmentIds: [file.id] });
     expect(sent.statusCode).toBe(201);
@@ -78,6 +79,52 @@ describe.each(DB_KINDS)('attachments on %s', (kind) => {
     const exe = await upload(customer, [{ name: 'tool.exe', content: Buffer.concat([Buffer.from('MZ'), Buffer.alloc(200, 0x90)]) }]);
     expect(exe.statusCode).toBe(415);
     expect((await t.services.database.db.select().from(attachments)).length).toBe(before);
+  });
+
+  it('refuses page, script and program names even when the content is plain text, storing nothing', async () => {
+    const before = (await t.services.database.db.select().from(attachments)).length;
+    const text = Buffer.from('hello, this is only text\n');
+    for (const name of ['statement.html', 'update.hta', 'fix.bat', 'run.cmd', 'x.ps1', 'a.vbs', 'app.jar', 'pic.svg', 'page.xhtml', 'install.sh', 'shortcut.lnk', 'setup.exe.']) {
+      const res = await upload(customer, [{ name, content: text, type: 'text/plain' }]);
+      expect(res.statusCode, `${name}: ${res.body}`).toBe(415);
+      expect(res.json().error.code).toBe('unsupported_media_type');
+    }
+    // One bad name among good files refuses the whole upload.
+    expect((await upload(customer, [{ name: 'ok.png', content: PNG }, { name: 'bad.htm', content: text }])).statusCode).toBe(415);
+    expect((await t.services.database.db.select().from(attachments)).length).toBe(before);
+    const ticket = multipartBody({ subject: 'Withdrawal missing', body: 'see the file' }, [{ name: 'proof.hta', content: text }]);
+    const filed = await customer.request('POST', '/api/v1/tickets', ticket.payload, ticket.headers);
+    expect(filed.statusCode, filed.body).toBe(415);
+    expect((await t.services.database.db.select().from(attachments)).length).toBe(before);
+  });
+
+  it('names a file for its content and strips text-reversing characters from the name', async () => {
+    const text = Buffer.from('deposit log: tx 0xabc\n');
+    const cases: [string, Buffer, string][] = [
+      ['notes', text, 'notes.txt'],
+      ['report.v2', text, 'report.v2.txt'],
+      ['deposit.md', text, 'deposit.md'],
+      ['screenshot.jpg', PNG, 'screenshot.png'],
+      ['invoice\u202Efdp.png', PNG, 'invoicefdp.png'],
+      ['\u2067photo\u2069\u200F.png', PNG, 'photo.png'],
+    ];
+    for (const [name, content, expected] of cases) {
+      const res = await upload(customer, [{ name, content }]);
+      expect(res.statusCode, res.body).toBe(201);
+      expect(res.json().items[0].filename).toBe(expected);
+    }
+    // The override hid an .exe behind what reads as ".png": with it gone the name is refused.
+    expect((await upload(customer, [{ name: 'invoice\u202Egnp.exe', content: PNG }])).statusCode).toBe(415);
+  });
+
+  it('downloads anything that is not an image or a PDF as an attachment with its sniffed type', async () => {
+    const [txt] = (await upload(customer, [{ name: 'log', content: Buffer.from('<b>not markup, just text</b> after a word') }])).json().items;
+    const res = await customer.request('GET', txt.url);
+    expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['content-disposition']).toBe("attachment; filename*=UTF-8''log.txt");
+    const [png] = (await upload(customer, [{ name: 'shot.png', content: PNG }])).json().items;
+    expect((await customer.request('GET', png.url)).headers['content-disposition']).toMatch(/^inline;/);
   });
 
   it('hides attachments of private notes from the customer', async () => {

@@ -4,19 +4,19 @@ import { AppError, notFound } from '../../errors.ts';
 import { rmSync } from 'node:fs';
 import { type Ctx, type Services, recordEvent } from '../context.ts';
 import { conversationGetter } from '../conversations/conversationReader.ts';
-import { blobPath, type StoredBlob } from './blobStore.ts';
+import { attachmentFilename, blobPath, type StoredBlob } from './blobStore.ts';
 
-/** Keeps a name for display only: no path, no control characters, bounded length. */
-export const cleanFilename = (name: string) =>
-  (name.split(/[\\/]/).pop() ?? 'file').replace(/[\x00-\x1F\x7F"]/g, '').trim().slice(0, 200) || 'file';
 
-/** Records an uploaded file against a conversation the actor can see; it joins a message when one is sent with its id. */
+/**
+ * Records an uploaded file against a conversation the actor can see; it joins a message when one is
+ * sent with its id. Its name comes from attachmentFilename: refused if it names a page or a program.
+ */
 export async function attachmentCreator(ctx: Ctx, conversationId: string, blob: StoredBlob, filename: string) {
   const conversation = await conversationGetter(ctx, conversationId);
   if (conversation.status === 'closed') throw new AppError('conflict', 'This conversation is closed');
   const [row] = await ctx.db
     .insert(attachments)
-    .values({ conversationId, sha256: blob.sha256, size: blob.size, contentType: blob.contentType, filename: cleanFilename(filename) })
+    .values({ conversationId, sha256: blob.sha256, size: blob.size, contentType: blob.contentType, filename: attachmentFilename(filename, blob.contentType) })
     .returning();
   await recordEvent(ctx, {
     type: 'attachments.create',

@@ -1,4 +1,5 @@
 import { and, eq } from 'drizzle-orm';
+import { stripBidi } from '../../../common/text.ts';
 import { agents, contacts, conversations, teams } from '../../db/schema.ts';
 import { AppError, forbidden, notFound } from '../../errors.ts';
 import { canWorkConversation, isStaff } from '../auth/policy.ts';
@@ -27,7 +28,7 @@ export interface ChatStart {
 export async function visitorContactCreator(ctx: Ctx, input: { name: string; email?: string; language: string }) {
   const [row] = await ctx.db
     .insert(contacts)
-    .values({ name: input.name || 'Visitor', language: input.language, attributes: input.email ? { unverifiedEmail: input.email.toLowerCase() } : {} })
+    .values({ name: stripBidi(input.name) || 'Visitor', language: input.language, attributes: input.email ? { unverifiedEmail: input.email.toLowerCase() } : {} })
     .returning();
   await recordEvent(ctx, { type: 'contacts.create', subjectType: 'contact', subjectId: row!.id, data: { via: 'chat' } });
   return row!;

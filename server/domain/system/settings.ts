@@ -20,9 +20,11 @@ export interface DeskSettings {
   chatAcceptSeconds: number;
   /** A chat whose customer has been disconnected this long becomes a ticket. */
   chatAbandonSeconds: number;
+  /** Sites (origins) whose pages may embed the chat widget's frame; empty: any site may. */
+  widgetAllowedOrigins: string[];
 }
 
-const DEFAULTS: DeskSettings = { requireTotp: false, autoCloseDays: 4, chatOverflowMinutes: 5, chatFallbackTeamId: null, chatManualTeamIds: [], chatAcceptSeconds: 60, chatAbandonSeconds: 120 };
+const DEFAULTS: DeskSettings = { requireTotp: false, autoCloseDays: 4, chatOverflowMinutes: 5, chatFallbackTeamId: null, chatManualTeamIds: [], chatAcceptSeconds: 60, chatAbandonSeconds: 120, widgetAllowedOrigins: [] };
 const KEYS: Record<keyof DeskSettings, string> = {
   requireTotp: 'security.require_totp',
   autoCloseDays: 'tickets.auto_close_days',
@@ -31,6 +33,7 @@ const KEYS: Record<keyof DeskSettings, string> = {
   chatManualTeamIds: 'chat.manual_team_ids',
   chatAcceptSeconds: 'chat.accept_seconds',
   chatAbandonSeconds: 'chat.abandon_seconds',
+  widgetAllowedOrigins: 'widget.allowed_origins',
 };
 
 /** Reads all settings (defaults filled in). */

@@ -1,7 +1,7 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { z } from 'zod';
 import { AttachmentOut } from '../../../../common/schemas.ts';
-import { blobPath, blobStorer } from '../../../domain/files/blobStore.ts';
+import { attachmentFilename, blobPath, blobStorer } from '../../../domain/files/blobStore.ts';
 import { attachmentCreator, attachmentGetter, attachmentUploadCheck, blobOrphanRemover } from '../../../domain/files/attachments.ts';
 import { AppError, notFound } from '../../../errors.ts';
 import { type Api, type RouteOptions, IdParams, Items, errors, run } from '../run.ts';
@@ -17,8 +17,8 @@ const presentAttachment = (a: { id: string; filename: string; contentType: strin
   url: `/api/v1/attachments/${a.id}`,
 });
 
-/** Types a browser may show inline; everything else downloads. */
-const INLINE = /^(image\/(png|jpeg|gif|webp)|application\/pdf|video\/mp4|audio\/mpeg)$/;
+/** Types a browser may show inline (images and PDFs); everything else downloads. */
+const INLINE = /^(image\/(png|jpeg|gif|webp)|application\/pdf)$/;
 
 export async function attachmentRoutes(app: Api, { services }: RouteOptions) {
   const maxBytes = services.env.MAX_UPLOAD_BYTES;
@@ -29,10 +29,12 @@ export async function attachmentRoutes(app: Api, { services }: RouteOptions) {
       schema: {
         tags,
         summary: `Upload files (multipart/form-data, up to ${MAX_FILES}); send their ids with the next message`,
-        description: `Each file at most MAX_UPLOAD_BYTES (default 20 MB). The type is detected from the content.`,
+        description:
+          'Each file at most MAX_UPLOAD_BYTES (default 20 MB). The type is detected from the content, and the stored name gets the extension of that type. ' +
+          '415 for types we do not take and for page, script or program names (.html, .svg, .hta, .bat, .exe, .js …), whatever the content.',
         params: IdParams,
         consumes: ['multipart/form-data'],
-        response: { 201: Items(AttachmentOut), ...errors(400, 401, 404, 409, 413) },
+        response: { 201: Items(AttachmentOut), ...errors(400, 401, 404, 409, 413, 415) },
       },
     },
     async (req, reply) => {
@@ -78,13 +80,15 @@ export async function attachmentRoutes(app: Api, { services }: RouteOptions) {
       const path = blobPath(services.env.dataDir, attachment.sha256);
       if (!existsSync(path)) throw notFound('Attachment file');
       const disposition = INLINE.test(attachment.contentType) ? 'inline' : 'attachment';
+      // Files stored before names were checked still download under a name that matches their bytes.
+      const filename = attachmentFilename(attachment.filename, attachment.contentType, { refuse: false });
       return reply
-        .type(attachment.contentType)
+        .type(attachment.contentType === 'text/plain' ? 'text/plain; charset=utf-8' : attachment.contentType)
         .header('content-length', String(attachment.size))
         .header('x-content-type-options', 'nosniff')
         .header('content-security-policy', "default-src 'none'; sandbox")
         .header('cache-control', 'private, max-age=3600')
-        .header('content-disposition', `${disposition}; filename*=UTF-8''${encodeURIComponent(attachment.filename)}`)
+        .header('content-disposition', `${disposition}; filename*=UTF-8''${encodeURIComponent(filename)}`)
         .send(createReadStream(path));
     },
   );

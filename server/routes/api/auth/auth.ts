@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
+import { plainText } from '../../../../common/text.ts';
 import { LoginBody, Me } from '../../../../common/schemas.ts';
 import { agentAuthenticator } from '../../../domain/auth/agentAuthenticator.ts';
 import { customerCodeSender, customerCodeVerifier, customerPasswordAuthenticator, customerProfileUpdater } from '../../../domain/auth/customerAuthenticator.ts';
@@ -154,7 +155,7 @@ export async function authRoutes(app: Api, { services }: RouteOptions) {
       schema: {
         tags: ['auth'],
         summary: 'A customer sets their name, password or anti-phishing code',
-        body: z.object({ name: z.string().trim().max(200), password: z.string().min(10).max(200), antiPhishingCode: z.string().trim().min(4).max(20).nullable() }).partial().strict(),
+        body: z.object({ name: plainText().trim().max(200), password: z.string().min(10).max(200), antiPhishingCode: z.string().trim().min(4).max(20).nullable() }).partial().strict(),
         response: { 200: Me, ...errors(400, 401, 403) },
       },
     },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plainText } from '../../../../common/text.ts';
 import { ConversationOut, Id, LiveQueueOut } from '../../../../common/schemas.ts';
 import { sessionCreator } from '../../../domain/auth/sessions.ts';
 import { type Actor, transact } from '../../../domain/context.ts';
@@ -29,10 +30,10 @@ const TransferBody = z
 const ChatStartBody = z.object({
   categoryId: Id.optional(),
   language: z.enum(['en', 'zh-CN']).default('en'),
-  description: z.string().trim().min(1).max(5000),
+  description: plainText().trim().min(1).max(5000),
   orderId: z.string().trim().max(128).optional(),
   /** Visitors who are not signed in: how to call them and where to send the transcript. */
-  name: z.string().trim().max(120).optional(),
+  name: plainText().trim().max(120).optional(),
   email: z.email().max(254).optional(),
   /** From POST /help/deflect: the suggested articles did not answer. */
   deflectionId: Id.optional(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plainText } from '../../../../common/text.ts';
 import { ConversationFields, Id, RatingCreate } from '../../../../common/schemas.ts';
 import { SYSTEM, type Actor, transact } from '../../../domain/context.ts';
 import { conversationCreator } from '../../../domain/conversations/conversationCreator.ts';
@@ -21,8 +22,8 @@ const MAX_FILES = 10;
 /** The web form's fields (multipart or JSON). Anonymous visitors give their email. */
 const TicketForm = z.object({
   email: z.email().max(254).optional(),
-  name: z.string().trim().max(200).default(''),
-  subject: z.string().trim().min(1).max(300),
+  name: plainText().trim().max(200).default(''),
+  subject: plainText().trim().min(1).max(300),
   body: z.string().trim().min(1).max(50_000),
   categoryId: Id.optional(),
   language: z.string().min(2).max(10).default('en'),

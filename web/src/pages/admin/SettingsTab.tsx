@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { Alert, Button, Card, Group, Loader, MultiSelect, NumberInput, Select, SimpleGrid, Stack, Switch, Text, Title } from '@mantine/core';
+import { Alert, Button, Card, Group, Loader, MultiSelect, NumberInput, Select, SimpleGrid, Stack, Switch, TagsInput, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
@@ -70,6 +70,7 @@ export function SettingsTab({ canEdit }: { canEdit: boolean }) {
       )}
     </Card>
     {settings.data && <WorkflowSettings settings={settings.data} canEdit={canEdit} saving={update.isPending} onSave={(patch) => update.mutate(patch)} />}
+    {settings.data && <WidgetSettings settings={settings.data} canEdit={canEdit} saving={update.isPending} onSave={(patch) => update.mutate(patch)} />}
     </Stack>
   );
 }
@@ -139,6 +140,48 @@ function WorkflowSettings({ settings, canEdit, saving, onSave }: { settings: Set
               {t('app.cancel')}
             </Button>
             <Button disabled={!changed} loading={saving} onClick={() => onSave(form)} data-testid="settings-save">
+              {t('app.save')}
+            </Button>
+          </Group>
+        )}
+      </Stack>
+    </Card>
+  );
+}
+
+/** Which sites may frame the chat widget (the chat page's frame-ancestors); the server checks each origin. */
+function WidgetSettings({ settings, canEdit, saving, onSave }: { settings: SettingsOut; canEdit: boolean; saving: boolean; onSave: (patch: Partial<SettingsOut>) => void }) {
+  const { t } = useTranslation();
+  const [origins, setOrigins] = useState<string[]>(settings.widgetAllowedOrigins);
+  useEffect(() => setOrigins(settings.widgetAllowedOrigins), [settings]);
+  const changed = JSON.stringify(origins) !== JSON.stringify(settings.widgetAllowedOrigins);
+  return (
+    <Card withBorder radius="md" p="lg">
+      <Title order={4} mb="md">
+        {t('admin.settings.widget')}
+      </Title>
+      <Stack>
+        <TagsInput
+          label={t('admin.settings.widgetOrigins')}
+          description={t('admin.settings.widgetOriginsHint')}
+          placeholder={t('admin.settings.widgetOriginsPlaceholder')}
+          value={origins}
+          onChange={setOrigins}
+          disabled={!canEdit}
+          clearable
+          data-testid="settings-widgetAllowedOrigins"
+        />
+        {!settings.widgetAllowedOrigins.length && (
+          <Alert color="yellow" variant="light">
+            {t('admin.settings.widgetOriginsAny')}
+          </Alert>
+        )}
+        {canEdit && (
+          <Group justify="flex-end">
+            <Button variant="default" disabled={!changed} onClick={() => setOrigins(settings.widgetAllowedOrigins)}>
+              {t('app.cancel')}
+            </Button>
+            <Button disabled={!changed} loading={saving} onClick={() => onSave({ widgetAllowedOrigins: origins })} data-testid="settings-widget-save">
               {t('app.save')}
             </Button>
           </Group>
