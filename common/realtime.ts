@@ -29,6 +29,8 @@ export const SOCKET_EVENTS = {
   queueChanged: 'queue:changed',
   /** server → client (staff): a conversation in your views changed; refetch it. */
   conversationUpdated: 'conversation:updated',
+  /** server → client: `{}` — pushes may have been missed (Redis was down): join your conversations again and catch up. */
+  resync: 'resync',
 } as const;
 
 /** The ack every client → server event answers with. */

@@ -25,8 +25,22 @@ function acquire(): Socket {
     closeTimer = null;
   }
   users += 1;
-  if (!socket) socket = io({ path: '/socket.io', transports: ['websocket'], withCredentials: true });
+  if (!socket) {
+    socket = io({ path: '/socket.io', transports: ['websocket'], withCredentials: true });
+    onResync(socket);
+  }
   return socket;
+}
+
+/**
+ * `resync` (docs/realtime.md): the server may have missed pushes for us (Redis was down) though
+ * the connection stayed up. Do what a reconnect does — every component's `connect` handler joins
+ * its rooms again and catches up — without dropping the connection.
+ */
+function onResync(s: Socket) {
+  s.on(SOCKET_EVENTS.resync, () => {
+    for (const rejoin of s.listeners('connect')) rejoin();
+  });
 }
 
 function release() {
