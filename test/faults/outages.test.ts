@@ -261,6 +261,7 @@ describe.runIf(runnable)('outages of Redis and PostgreSQL under chat traffic (tw
   }, 240_000);
 
   afterAll(async () => {
+    if (process.env.FAULTS_PRINT_OUTPUT) for (const s of [a, b]) console.log(s?.output());
     for (const p of participants) p.socket?.disconnect();
     await db?.end();
     await Promise.all([a?.stop(), b?.stop()]);
@@ -399,4 +400,14 @@ describe.runIf(runnable)('outages of Redis and PostgreSQL under chat traffic (tw
       'a job created after the restart to complete',
     );
   }, 180_000);
+
+  it('through all of it neither process crashed, left a Redis error unhandled or queued a query on a busy connection', async () => {
+    for (const s of [a, b]) {
+      expect((await http(s.url).request('GET', '/healthz')).json).toMatchObject({ ok: true, status: 'ok', redis: 'ok' });
+      const output = s.output();
+      expect(output).not.toMatch(/missing 'error' handler/);
+      expect(output).not.toMatch(/Unhandled|ERR_UNHANDLED_REJECTION/i);
+      expect(output).not.toMatch(/already executing a query/);
+    }
+  });
 });
