@@ -27,7 +27,7 @@ function acquire(): Socket {
   users += 1;
   if (!socket) {
     socket = io({ path: '/socket.io', transports: ['websocket'], withCredentials: true });
-    onResync(socket);
+    rejoinOnResync(socket);
   }
   return socket;
 }
@@ -37,7 +37,7 @@ function acquire(): Socket {
  * the connection stayed up. Do what a reconnect does — every component's `connect` handler joins
  * its rooms again and catches up — without dropping the connection.
  */
-function onResync(s: Socket) {
+export function rejoinOnResync(s: Pick<Socket, 'on' | 'listeners'>) {
   s.on(SOCKET_EVENTS.resync, () => {
     for (const rejoin of s.listeners('connect')) rejoin();
   });
@@ -140,7 +140,14 @@ export function useAgentRealtime(onNotification: (n: NotificationPush) => void) 
     socket.on(SOCKET_EVENTS.conversationUpdated, onUpdated);
     socket.on(SOCKET_EVENTS.notification, onNotif);
     socket.on(SOCKET_EVENTS.queueChanged, onQueue);
+    // Updates may have been missed (Redis was down): refetch the lists, the queue and the notifications.
+    const onResync = () => {
+      refreshLists();
+      void queryClient.invalidateQueries({ queryKey: ['notifications'] });
+    };
+    socket.on(SOCKET_EVENTS.resync, onResync);
     return () => {
+      socket.off(SOCKET_EVENTS.resync, onResync);
       if (listTimer) clearTimeout(listTimer);
       socket.off(SOCKET_EVENTS.queueChanged, onQueue);
       socket.off('connect', onConnect);
