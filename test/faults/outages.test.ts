@@ -191,7 +191,7 @@ describe.runIf(runnable)('outages of Redis and PostgreSQL under chat traffic (tw
   let a: ServerProcess;
   let b: ServerProcess;
   let db: pg.Pool;
-  const dataDir = mkdtempSync(join(tmpdir(), 'sb-faults-'));
+  let dataDir = '';
   const participants: Participant[] = [];
   /** conversation id → its customer and agent. */
   const chats: { id: string; customer: Participant; agent: Participant }[] = [];
@@ -211,6 +211,7 @@ describe.runIf(runnable)('outages of Redis and PostgreSQL under chat traffic (tw
   const inChat = (id: string) => participants.filter((p) => p.conversations.has(id));
 
   beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'sb-faults-'));
     [redis, postgres] = await Promise.all([startRedis(), startPostgres()]);
     const env = { DATABASE_URL: postgres.url, REDIS_URL: redis.url, SEED_DEMO: '0', DATA_DIR: dataDir };
     const made = spawnSync(process.execPath, [join(ROOT, 'bin/switchboard.js'), 'create-api-token', '--name', 'faults', '--role', 'admin'], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8' });
@@ -266,7 +267,7 @@ describe.runIf(runnable)('outages of Redis and PostgreSQL under chat traffic (tw
     await db?.end();
     await Promise.all([a?.stop(), b?.stop()]);
     await Promise.all([redis?.destroy(), postgres?.destroy()]);
-    rmSync(dataDir, { recursive: true, force: true });
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   /** Every participant holds exactly what the database holds for each of its conversations (customers: public messages). */
