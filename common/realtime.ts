@@ -29,6 +29,8 @@ export const SOCKET_EVENTS = {
   queueChanged: 'queue:changed',
   /** server → client (staff): a conversation in your views changed; refetch it. Customers in the room: its status or mode changed ({id, type, status, mode}). */
   conversationUpdated: 'conversation:updated',
+  /** server → client: `{}` — pushes may have been missed (Redis was down): join your conversations again and catch up. */
+  resync: 'resync',
 } as const;
 
 /** The ack every client → server event answers with. */

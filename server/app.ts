@@ -12,6 +12,8 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Services } from './domain/context.ts';
 import { AppError, ERROR_STATUS, type ErrorCode } from './errors.ts';
+import { DATABASE_UNAVAILABLE, isDatabaseUnavailable } from './db/client.ts';
+import { FAIL_FAST_REDIS } from './realtime/bus.ts';
 import { registerAuthentication } from './routes/authenticate.ts';
 import { agentRoutes } from './routes/api/agents/agents.ts';
 import { attachmentRoutes } from './routes/api/attachments/attachments.ts';
@@ -90,6 +92,8 @@ export async function buildApp(services: Services, options: { logger?: boolean |
       const where = err.validationContext === 'body' ? 'body' : err.validationContext;
       return reply.code(400).send(errorBody('validation_failed', `Invalid ${where}: ${first ? `${first.path} ${first.message}` : 'bad input'}`, { issues }));
     }
+    // PostgreSQL is down or restarting: say so (503), the request may be retried.
+    if (isDatabaseUnavailable(err)) return reply.code(503).header('retry-after', '5').send(errorBody('unavailable', DATABASE_UNAVAILABLE));
     // Database constraint violations that slipped past domain checks are still the caller's fault.
     const pgCode = err.cause?.code ?? err.code;
     if (pgCode === '23505') return reply.code(409).send(errorBody('conflict', 'That already exists'));
@@ -113,8 +117,14 @@ export async function buildApp(services: Services, options: { logger?: boolean |
   await app.register(fastifyCookie);
   await app.register(fastifyMultipart, { limits: { fileSize: services.env.MAX_UPLOAD_BYTES, files: 10, fields: 20 } });
   // With several processes the counters live in Redis, so a limit is per desk, not per process.
-  const limiterRedis = services.env.REDIS_URL ? new Redis(services.env.REDIS_URL, { connectTimeout: 1000, maxRetriesPerRequest: 1 }) : null;
-  if (limiterRedis) app.addHook('onClose', async () => void limiterRedis.disconnect());
+  // While Redis is down a check fails at once (no offline queue: waiting in it made every limited
+  // request take seconds) and skipOnError lets the request through.
+  const limiterRedis = services.env.REDIS_URL ? new Redis(services.env.REDIS_URL, { ...FAIL_FAST_REDIS, lazyConnect: false }) : null;
+  if (limiterRedis) {
+    // The bus logs a Redis outage once; without a handler ioredis prints every reconnect failure.
+    limiterRedis.on('error', () => {});
+    app.addHook('onClose', async () => void limiterRedis.disconnect());
+  }
   await app.register(fastifyRateLimit, { global: false, ...(limiterRedis ? { redis: limiterRedis, nameSpace: 'sb-rate-', skipOnError: true } : {}) });
   registerAuthentication(app, services);
   registerSecurityHeaders(app, services, SPA_PREFIXES);
@@ -156,12 +166,20 @@ export async function buildApp(services: Services, options: { logger?: boolean |
     { prefix: '/api/v1' },
   );
 
+  // 200 while the database answers, `status: "degraded"` when only Redis is down (this process
+  // still serves its own clients, so a load balancer should keep it); 503 without the database.
   app.get('/healthz', { schema: { hide: true } }, async (_req, reply) => {
+    const bus = services.bus.health();
+    const redis = bus === 'local' ? {} : { redis: bus };
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await services.database.query('select 1');
-      return { ok: true, database: services.database.kind };
+      const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), 3_000)));
+      await Promise.race([services.database.query('select 1'), timeout]);
+      return { ok: true, status: bus === 'down' ? 'degraded' : 'ok', database: services.database.kind, ...redis };
     } catch {
-      return reply.code(503).send({ ok: false, database: services.database.kind });
+      return reply.code(503).send({ ok: false, status: 'down', database: services.database.kind, ...redis });
+    } finally {
+      clearTimeout(timer);
     }
   });
 

@@ -62,7 +62,7 @@ describe('switchboard CLI on the embedded database', () => {
       expect(url, out).toBeDefined();
       expect(out).toContain('admin@switchboard.local');
       const health = await fetch(`${url}/healthz`);
-      expect(await health.json()).toEqual({ ok: true, database: 'pglite' });
+      expect(await health.json()).toEqual({ ok: true, status: 'ok', database: 'pglite' });
 
       const blocked = cli('create-admin', '--email', 'second@example.com', '--password', 'a-long-password');
       expect(blocked.status).toBe(1);

@@ -137,8 +137,17 @@ export function statementName(text: string): string {
   return `sb_${(a >>> 0).toString(36)}_${(b >>> 0).toString(36)}`;
 }
 
-/** node-postgres client that names hot parametrised queries (see preparedName). */
+/**
+ * node-postgres client that names hot parametrised queries (see preparedName) and runs the
+ * queries given to it one after another. One connection runs one query at a time anyway, but a
+ * domain function that starts several at once on a transaction (Promise.all on ctx.db) used to
+ * leave the waiting ones in node-postgres' own queue, which is deprecated ("Calling
+ * client.query() when the client is already executing a query") and goes away in pg 9.
+ */
 class PreparingClient extends pg.Client {
+  /** Settles when the last query handed to this client has. */
+  private tail: Promise<unknown> = Promise.resolve();
+
   override query(config: any, values?: any, callback?: any): any {
     if (config != null && typeof config.submit !== 'function' && !config.name) {
       const text: unknown = typeof config === 'string' ? config : config.text;
@@ -149,12 +158,43 @@ class PreparingClient extends pg.Client {
         if (name) config = typeof config === 'string' ? { text, name } : { ...config, name };
       }
     }
-    return super.query(config, values, callback);
+    // Callback and submittable forms (the pool's own use, cursors) go straight through; the
+    // promise form, which drizzle uses, waits for the query before it.
+    if (typeof callback === 'function' || typeof values === 'function' || (config != null && typeof config.submit === 'function') || (config != null && typeof config.callback === 'function')) {
+      return super.query(config, values, callback);
+    }
+    const run = () => super.query(config, values) as Promise<unknown>;
+    const result = this.tail.then(run, run);
+    this.tail = result.catch(() => {});
+    return result;
   }
 }
 
+/** What a request gets while PostgreSQL cannot be reached. */
+export const DATABASE_UNAVAILABLE = 'The database is unavailable; try again shortly';
+
+/** SQLSTATE classes and codes that mean the server is gone or refusing connections, not that the query was wrong. */
+const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300']);
+const UNAVAILABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN']);
+
+/**
+ * Whether an error (bare or wrapped by drizzle as its cause) says PostgreSQL could not be
+ * reached or went away mid-query: the caller should get 503 `unavailable`, not a 500.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown[] } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string' && (UNAVAILABLE_STATES.has(e.code) || e.code.startsWith('08') || UNAVAILABLE_ERRNOS.has(e.code))) return true;
+    if (typeof e.message === 'string' && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(e.message)) return true;
+    // Node reports a refused connection to several addresses as one AggregateError.
+    if (Array.isArray(e.errors) && e.errors.some((inner) => isDatabaseUnavailable(inner))) return true;
+  }
+  return false;
+}
+
 async function openPostgres(url: string, max: number): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max, Client: PreparingClient });
+  // A connection that cannot be made within seconds fails the request (503) instead of
+  // holding it; a broken connection is dropped from the pool and the next request makes a new one.
+  const pool = new pg.Pool({ connectionString: url, max, Client: PreparingClient, connectionTimeoutMillis: 10_000 });
   // An idle client that loses its server must not take the process down.
   pool.on('error', () => {});
   try {

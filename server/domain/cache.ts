@@ -18,6 +18,8 @@ function store(services: Services): Map<string, Entry> {
   services.bus.subscribe((event) => {
     for (const [key, entry] of created) if (entry.prefixes.some((p) => event.type.startsWith(p))) created.delete(key);
   });
+  // Changes made while the bus was down were not heard here: forget everything.
+  services.bus.onResync(() => created.clear());
   return created;
 }
 

@@ -17,9 +17,10 @@ import { QUEUES } from '../jobs/boss.ts';
 import { type ConversationView, conversationGetter, conversationLoader } from '../domain/conversations/conversationReader.ts';
 import { actorNames } from '../domain/conversations/timelineReader.ts';
 import { AppError } from '../errors.ts';
+import { DATABASE_UNAVAILABLE, isDatabaseUnavailable } from '../db/client.ts';
 import { presentEvent, presentMessage } from '../routes/api/present.ts';
 import { SESSION_COOKIE } from '../routes/authenticate.ts';
-import type { DomainEvent } from './bus.ts';
+import { type DomainEvent, FAIL_FAST_REDIS } from './bus.ts';
 import { attachChatSignals } from './chatSignals.ts';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { agents, apiTokens, attachments, contacts, conversations, messages } from '../db/schema.ts';
@@ -42,7 +43,11 @@ const TypingPayload = z.object({ conversationId: z.uuid(), typing: z.boolean() }
 /** Tells everyone looking at a conversation who else is (viewing it, typing in it) — across processes with the Redis adapter. */
 async function broadcastPresence(io: Server, conversationId: string): Promise<void> {
   const room = rooms.conversationStaff(conversationId);
-  const sockets = await io.in(room).fetchSockets();
+  // While Redis is down the other processes cannot answer: this process's viewers are better than none.
+  const sockets = await io
+    .in(room)
+    .fetchSockets()
+    .catch(() => io.local.in(room).fetchSockets());
   const viewers = new Map<string, { id: string; name: string; typing: boolean }>();
   for (const s of sockets) {
     const actor = s.data.actor as Actor;
@@ -88,6 +93,7 @@ async function authenticateSocket(services: Services, socket: Socket): Promise<A
 
 const fail = (err: unknown): SocketAck => {
   if (err instanceof AppError) return { ok: false, error: { code: err.code, message: err.message } };
+  if (isDatabaseUnavailable(err)) return { ok: false, error: { code: 'unavailable', message: DATABASE_UNAVAILABLE } };
   if (err instanceof z.ZodError) return { ok: false, error: { code: 'validation_failed', message: err.issues[0]?.message ?? 'Invalid payload' } };
   return { ok: false, error: { code: 'internal', message: 'Something went wrong on our side' } };
 };
@@ -102,11 +108,27 @@ export async function attachRealtime(server: HttpServer, services: Services): Pr
   const io = new Server(server, { path: '/socket.io', serveClient: false, connectionStateRecovery: undefined });
   let redis: Redis[] = [];
   if (services.env.REDIS_URL) {
-    const pub = new Redis(services.env.REDIS_URL);
-    const sub = pub.duplicate();
+    // Fail fast while Redis is down (no offline queue to wait in; see FAIL_FAST_REDIS). The
+    // subscriber keeps its queue: the adapter subscribes before the connection is up.
+    const pub = new Redis(services.env.REDIS_URL, { ...FAIL_FAST_REDIS, lazyConnect: false });
+    const sub = new Redis(services.env.REDIS_URL, { retryStrategy: FAIL_FAST_REDIS.retryStrategy, maxRetriesPerRequest: null });
+    // The bus logs the outage once; these would repeat it every reconnect attempt (and without
+    // a handler ioredis prints "missing 'error' handler").
+    pub.on('error', () => {});
+    sub.on('error', () => {});
+    // The adapter publishes broadcasts without awaiting them: while Redis is down each would be
+    // an unhandled rejection. The local part of a broadcast is sent all the same.
+    const publish = pub.publish.bind(pub) as (...args: unknown[]) => Promise<number>;
+    (pub as unknown as { publish: typeof publish }).publish = (...args) => {
+      const sent = publish(...args);
+      sent.catch(() => {});
+      return sent;
+    };
     redis = [pub, sub];
-    io.adapter(createAdapter(pub, sub));
+    io.adapter(createAdapter(pub, sub, { requestsTimeout: 2000 }));
   }
+  // Pushes may have been missed (the bus was down): every client here joins again and catches up.
+  const stopResync = services.bus.onResync(() => io.local.emit(SOCKET_EVENTS.resync, {}));
 
   io.use((socket, next) => {
     authenticateSocket(services, socket)
@@ -115,7 +137,8 @@ export async function attachRealtime(server: HttpServer, services: Services): Pr
         next();
       })
       .catch((err: unknown) => {
-        const e = err instanceof AppError ? err : new AppError('unauthenticated', 'Sign in first');
+        // A database outage is not a reason to send someone to the sign-in page.
+        const e = err instanceof AppError ? err : isDatabaseUnavailable(err) ? new AppError('unavailable', DATABASE_UNAVAILABLE) : new AppError('unauthenticated', 'Sign in first');
         next(Object.assign(new Error(e.message), { data: { code: e.code } }));
       });
   });
@@ -190,6 +213,7 @@ export async function attachRealtime(server: HttpServer, services: Services): Pr
     io,
     async close() {
       unsubscribe();
+      stopResync();
       updates.stop();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       for (const r of redis) r.disconnect();

@@ -25,8 +25,22 @@ function acquire(): Socket {
     closeTimer = null;
   }
   users += 1;
-  if (!socket) socket = io({ path: '/socket.io', transports: ['websocket'], withCredentials: true });
+  if (!socket) {
+    socket = io({ path: '/socket.io', transports: ['websocket'], withCredentials: true });
+    rejoinOnResync(socket);
+  }
   return socket;
+}
+
+/**
+ * `resync` (docs/realtime.md): the server may have missed pushes for us (Redis was down) though
+ * the connection stayed up. Do what a reconnect does — every component's `connect` handler joins
+ * its rooms again and catches up — without dropping the connection.
+ */
+export function rejoinOnResync(s: Pick<Socket, 'on' | 'listeners'>) {
+  s.on(SOCKET_EVENTS.resync, () => {
+    for (const rejoin of s.listeners('connect')) rejoin();
+  });
 }
 
 function release() {
@@ -126,7 +140,14 @@ export function useAgentRealtime(onNotification: (n: NotificationPush) => void) 
     socket.on(SOCKET_EVENTS.conversationUpdated, onUpdated);
     socket.on(SOCKET_EVENTS.notification, onNotif);
     socket.on(SOCKET_EVENTS.queueChanged, onQueue);
+    // Updates may have been missed (Redis was down): refetch the lists, the queue and the notifications.
+    const onResync = () => {
+      refreshLists();
+      void queryClient.invalidateQueries({ queryKey: ['notifications'] });
+    };
+    socket.on(SOCKET_EVENTS.resync, onResync);
     return () => {
+      socket.off(SOCKET_EVENTS.resync, onResync);
       if (listTimer) clearTimeout(listTimer);
       socket.off(SOCKET_EVENTS.queueChanged, onQueue);
       socket.off('connect', onConnect);
