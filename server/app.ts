@@ -58,6 +58,11 @@ function frameworkCode(err: FastifyError): ErrorCode {
   }
 }
 
+/** busboy's own messages for a body that is not well-formed multipart (it gives them no code). */
+const MALFORMED_MULTIPART = /^(Multipart: Boundary not found|Boundary required|Unexpected end of multipart data|.* terminated early due to unexpected end of multipart data|The needle cannot .*)$/;
+const isMalformedMultipart = (err: Error & { code?: unknown; statusCode?: unknown }) =>
+  (err.constructor === Error || err.constructor === TypeError) && err.code === undefined && err.statusCode === undefined && MALFORMED_MULTIPART.test(err.message);
+
 /** Builds the HTTP server: API, docs, webhooks, pages and the web app. Listening is the caller's job. */
 export async function buildApp(services: Services, options: { logger?: boolean | object } = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -95,6 +100,9 @@ export async function buildApp(services: Services, options: { logger?: boolean |
     if (['22P02', '22007', '22001', '22003', '22021', '22P05', '22008'].includes(pgCode)) {
       return reply.code(400).send(errorBody('bad_request', 'A value has the wrong format, is out of range, or contains characters that are not allowed'));
     }
+    // busboy (under @fastify/multipart) reports a malformed body — cut off, no boundary, a boundary that
+    // never comes — as a bare Error, whichever of req.parts/files/file read it and wherever the stream was.
+    if (req.isMultipart() && isMalformedMultipart(err)) return reply.code(400).send(errorBody('bad_request', `Malformed multipart body: ${err.message}`));
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       return reply.code(err.statusCode).send(errorBody(frameworkCode(err), err.message));
     }
