@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyMultipart from '@fastify/multipart';
 import fastifyRateLimit from '@fastify/rate-limit';
@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler } from 'fastify-type-provider-zod';
+import { hasZodFastifySchemaValidationErrors, jsonSchemaTransformObject, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Services } from './domain/context.ts';
 import { AppError, ERROR_STATUS, type ErrorCode } from './errors.ts';
 import { registerAuthentication } from './routes/authenticate.ts';
@@ -31,6 +31,7 @@ import { ticketRoutes } from './routes/api/tickets/tickets.ts';
 import { tokenRoutes } from './routes/api/tokens/tokens.ts';
 import { workspaceRoutes } from './routes/api/workspace/workspace.ts';
 import { helpPages } from './routes/pages/help/plugin.ts';
+import { apiConventions, DOCS_PREFIX, openapiTransform } from './routes/api/openapi.ts';
 
 const WEB_DIST = fileURLToPath(new URL('../dist/web', import.meta.url));
 /** Paths the single-page app owns; the server hands them index.html. */
@@ -49,6 +50,8 @@ function frameworkCode(err: FastifyError): ErrorCode {
       return 'not_found';
     case 413:
       return 'payload_too_large';
+    case 414:
+      return 'uri_too_long';
     case 415:
       return 'unsupported_media_type';
     case 429:
@@ -69,6 +72,8 @@ export async function buildApp(services: Services, options: { logger?: boolean |
     logger: options.logger ?? false,
     trustProxy: true,
     bodyLimit: 1024 * 1024,
+    // Errors the router raises before any route runs (a path segment over maxParamLength → 414, a bad escape → 400) get our shape too.
+    frameworkErrors: (err, _req, reply) => void (reply as FastifyReply).code(err.statusCode ?? 400).send(errorBody(frameworkCode(err), err.message)),
     // Never log credentials.
     ...(options.logger ? {} : {}),
   });
@@ -110,7 +115,15 @@ export async function buildApp(services: Services, options: { logger?: boolean |
     return reply.code(500).send(errorBody('internal', 'Something went wrong on our side; it has been logged'));
   });
 
+  // Before any route: API conventions (strict queries, public docs) and the methods each path answers.
+  const conventions = apiConventions();
+  app.addHook('onRoute', conventions.onRoute);
+
   app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0]!;
+    const allow = req.url.startsWith('/api/') ? conventions.allowed(path) : [];
+    // A known path with a method it does not answer (TRACE, PUT …) is a 405 that says which ones it does.
+    if (allow.length) return reply.code(405).header('allow', allow.join(', ')).send(errorBody('method_not_allowed', `${req.method} is not allowed on ${path}; use ${allow.join(', ')}`));
     if (req.url.startsWith('/api/') || req.url.startsWith('/webhooks/')) return reply.code(404).send(errorBody('not_found', `No route ${req.method} ${req.url.split('?')[0]}`));
     return reply.code(404).type('text/html; charset=utf-8').send('<!doctype html><meta charset="utf-8"><title>Not found</title><p>Page not found. <a href="/">Home</a></p>');
   });
@@ -130,10 +143,10 @@ export async function buildApp(services: Services, options: { logger?: boolean |
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'sb_session' } } },
       security: [{ bearer: [] }, { session: [] }],
     },
-    transform: jsonSchemaTransform,
+    transform: openapiTransform,
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
+  await app.register(fastifySwaggerUi, { routePrefix: DOCS_PREFIX });
 
   await app.register(
     async (api) => {

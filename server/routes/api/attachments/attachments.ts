@@ -5,6 +5,7 @@ import { blobPath, blobStorer } from '../../../domain/files/blobStore.ts';
 import { attachmentCreator, attachmentGetter, attachmentUploadCheck, blobOrphanRemover } from '../../../domain/files/attachments.ts';
 import { AppError, notFound } from '../../../errors.ts';
 import { type Api, type RouteOptions, IdParams, Items, errors, run } from '../run.ts';
+import { BinaryFile } from '../openapi.ts';
 
 const tags = ['attachments'];
 const MAX_FILES = 10;
@@ -32,6 +33,8 @@ export async function attachmentRoutes(app: Api, { services }: RouteOptions) {
         description: `Each file at most MAX_UPLOAD_BYTES (default 20 MB). The type is detected from the content.`,
         params: IdParams,
         consumes: ['multipart/form-data'],
+        // Documentation only: the handler streams the files itself (every file part counts, whatever its field name).
+        bodyContent: { 'multipart/form-data': z.object({ files: z.array(BinaryFile).min(1).max(MAX_FILES).describe('The files (repeat the field)') }) },
         response: { 201: Items(AttachmentOut), ...errors(400, 401, 404, 409, 413) },
       },
     },

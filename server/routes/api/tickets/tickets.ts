@@ -12,6 +12,7 @@ import { messages } from '../../../db/schema.ts';
 import { and, eq } from 'drizzle-orm';
 import { AppError } from '../../../errors.ts';
 import { type Api, type RouteOptions, IdParams, errors, run } from '../run.ts';
+import { BinaryFile } from '../openapi.ts';
 
 const MAX_FILES = 10;
 
@@ -46,6 +47,11 @@ export async function ticketRoutes(app: Api, { services }: RouteOptions) {
           'Anonymous visitors give email (and name); signed-in customers file for themselves; staff and tokens give the customer email. ' +
           'Multipart fields: email, name, subject, body, categoryId, language, uid, orderId, txHash, coin, network, and files. Returns {id, number}.',
         consumes: ['multipart/form-data', 'application/json'],
+        // Documentation only: the handler reads either form itself and checks it with TicketForm.
+        bodyContent: {
+          'multipart/form-data': TicketForm.extend({ files: z.array(BinaryFile).max(MAX_FILES).optional().describe('Screenshots and files (repeat the field)') }),
+          'application/json': TicketForm,
+        },
         response: { 201: z.object({ id: Id, number: z.number().int() }), ...errors(400, 403, 404, 409, 413, 429) },
       },
     },
