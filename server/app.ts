@@ -61,6 +61,20 @@ function frameworkCode(err: FastifyError): ErrorCode {
   }
 }
 
+/** Node's HTTP parser refused the request before Fastify saw it: answer in our error shape, then close. */
+function clientErrorHandler(err: Error & { code?: string }, socket: import('node:stream').Duplex) {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, reason, code, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'headers_too_large', 'The request line or headers are larger than the server accepts (16 KB)']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'request_timeout', 'The request took too long to arrive']
+        : [400, 'Bad Request', 'bad_request', 'The request is not valid HTTP'];
+  const body = JSON.stringify(errorBody(code, message));
+  if (socket.writable) socket.write(`HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`);
+  socket.destroy(err);
+}
+
 /** busboy's own messages for a body that is not well-formed multipart (it gives them no code). */
 const MALFORMED_MULTIPART = /^(Multipart: Boundary not found|Boundary required|Unexpected end of multipart data|.* terminated early due to unexpected end of multipart data|The needle cannot .*)$/;
 const isMalformedMultipart = (err: Error & { code?: unknown; statusCode?: unknown }) =>
@@ -74,6 +88,8 @@ export async function buildApp(services: Services, options: { logger?: boolean |
     bodyLimit: 1024 * 1024,
     // Errors the router raises before any route runs (a path segment over maxParamLength → 414, a bad escape → 400) get our shape too.
     frameworkErrors: (err, _req, reply) => void (reply as FastifyReply).code(err.statusCode ?? 400).send(errorBody(frameworkCode(err), err.message)),
+    // …and so do the HTTP parser's (headers or URL over Node's 16 KB, a malformed request line, a stalled request).
+    clientErrorHandler,
     // Never log credentials.
     ...(options.logger ? {} : {}),
   });

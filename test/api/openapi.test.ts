@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB_KINDS } from '../helpers/db.ts';
 import { createTestApp, loginAgent, makeAgent, type Session, type TestApp } from '../helpers/app.ts';
@@ -92,6 +93,29 @@ describe.each(DB_KINDS)('the OpenAPI document and the edge, on %s', (kind) => {
     const res = await admin.request('GET', `${API}/conversations/${'a'.repeat(500)}`);
     expectError(res, 414, 'uri_too_long');
     expectError(await t.app.inject({ method: 'GET', url: `${API}/help/articles/${'x'.repeat(500)}` }), 414, 'uri_too_long');
+  });
+
+  it('answers what Node refuses before any route (a URL over 16 KB, a broken request line) in the error shape too', async () => {
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = t.app.server.address() as { port: number };
+    const raw = (request: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => socket.write(request));
+        let data = '';
+        socket.on('data', (chunk) => (data += chunk));
+        socket.on('close', () => resolve(data));
+        socket.on('error', reject);
+      });
+    for (const [request, status] of [
+      [`GET ${API}/conversations?q=${'x'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`, 431],
+      ['NOT A REQUEST\r\n\r\n', 400],
+    ] as const) {
+      const answer = await raw(request);
+      expect(answer.split('\r\n')[0], answer).toBe(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}`);
+      const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
+      expect(body.error.code).toEqual(expect.any(String));
+      expect(body.error.message.length).toBeGreaterThan(0);
+    }
   });
 
   it('answers 405 with Allow to a method a known path does not answer', async () => {
