@@ -25,8 +25,8 @@ export interface ArbitraryOptions {
 const MAX_STRING = 60;
 const MAX_ITEMS = 4;
 
-/** Some nasty strings: blanks, NUL, bidi controls, SQL and HTML, huge numbers as text, Chinese. */
-const NASTY = fc.constantFrom('', ' ', '\u0000', 'a\u0000b', '\u202egnp.exe', "' or '1'='1", '<script>alert(1)</script>', '9'.repeat(40), '-1', '提现失败怎么办', '../../etc/passwd', '%00', '{"a":1}', 'null');
+/** Some nasty strings: Object.prototype names, blanks, NUL, bidi controls, SQL and HTML, huge numbers as text, Chinese. */
+const NASTY = fc.constantFrom('', ' ', 'constructor', '__proto__', 'toString', 'hasOwnProperty', '\u0000', 'a\u0000b', '\u202egnp.exe', "' or '1'='1", '<script>alert(1)</script>', '9'.repeat(40), '-1', '提现失败怎么办', '../../etc/passwd', '%00', '{"a":1}', 'null');
 
 export function resolveRef(root: JsonSchema, ref: string): JsonSchema {
   if (!ref.startsWith('#/')) throw new Error(`unsupported $ref ${ref}`);
