@@ -22,6 +22,13 @@ declare module 'fastify' {
 /** A file in a multipart/form-data body, as OpenAPI describes uploads. */
 export const BinaryFile = z.string().meta({ format: 'binary', description: 'A file (its bytes decide its type)' });
 
+/** A 200 that is a file, not JSON: its bytes under one of these media types. */
+export const FileResponse = (description: string, types: string[]) => ({
+  description,
+  // z.any so the handler may send a stream; the document still says "binary string".
+  content: Object.fromEntries(types.map((type) => [type, { schema: z.any().meta({ type: 'string', format: 'binary' }) }])),
+});
+
 /** Where the Swagger UI lives: public, like the document it shows. */
 export const DOCS_PREFIX = '/api/docs';
 

@@ -5,7 +5,7 @@ import { blobPath, blobStorer } from '../../../domain/files/blobStore.ts';
 import { attachmentCreator, attachmentGetter, attachmentUploadCheck, blobOrphanRemover } from '../../../domain/files/attachments.ts';
 import { AppError, notFound } from '../../../errors.ts';
 import { type Api, type RouteOptions, IdParams, Items, errors, run } from '../run.ts';
-import { BinaryFile } from '../openapi.ts';
+import { BinaryFile, FileResponse } from '../openapi.ts';
 
 const tags = ['attachments'];
 const MAX_FILES = 10;
@@ -75,7 +75,7 @@ export async function attachmentRoutes(app: Api, { services }: RouteOptions) {
 
   app.get(
     '/attachments/:id',
-    { schema: { tags, summary: 'Download a file (only for people who can see its conversation)', params: IdParams, response: { 200: z.any(), ...errors(401, 404) } } },
+    { schema: { tags, summary: 'Download a file (only for people who can see its conversation)', params: IdParams, response: { 200: FileResponse('The file, under the type sniffed from its bytes', ['*/*']), ...errors(401, 404) } } },
     async (req, reply) => {
       const attachment = await run(services, req, (ctx) => attachmentGetter(ctx, req.params.id));
       const path = blobPath(services.env.dataDir, attachment.sha256);

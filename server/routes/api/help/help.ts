@@ -25,7 +25,7 @@ import { blobOrphanRemover } from '../../../domain/files/attachments.ts';
 import { AppError } from '../../../errors.ts';
 import { recordEvent } from '../../../domain/context.ts';
 import { type Api, type RouteOptions, IdParams, Items, errors, run } from '../run.ts';
-import { BinaryFile } from '../openapi.ts';
+import { BinaryFile, FileResponse } from '../openapi.ts';
 
 const tags = ['help center'];
 const Locale = z.enum(['en', 'zh-CN']);
@@ -324,7 +324,7 @@ export async function helpRoutes(app: Api, { services }: RouteOptions) {
   );
   app.get(
     '/help/images/:id',
-    { config: publicRoute, schema: { tags, summary: 'An article image (public)', params: IdParams, response: { 200: z.any(), ...errors(404) } } },
+    { config: publicRoute, schema: { tags, summary: 'An article image (public)', params: IdParams, response: { 200: FileResponse('The image', ['image/png', 'image/jpeg', 'image/gif', 'image/webp']), ...errors(404) } } },
     async (req, reply) => {
       const [image] = await db.select().from(helpImages).where(eq(helpImages.id, req.params.id));
       const path = image ? blobPath(services.env.dataDir, image.sha256) : '';
