@@ -323,6 +323,8 @@ export const ConversationListQuery = z.object({
   view: z.enum(['mine', 'unassigned', 'teams', 'all']).optional(),
   status: z
     .string()
+    // Documents the form (comma-separated statuses) for generated clients; the pipe below checks each.
+    .regex(new RegExp(`^(?:${CONVERSATION_STATUSES.join('|')})?(?:,(?:${CONVERSATION_STATUSES.join('|')})?)*$`))
     .transform((s) => s.split(',').filter(Boolean))
     .pipe(z.array(z.enum(CONVERSATION_STATUSES)))
     .optional(),

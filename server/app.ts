@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyMultipart from '@fastify/multipart';
 import fastifyRateLimit from '@fastify/rate-limit';
@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler } from 'fastify-type-provider-zod';
+import { hasZodFastifySchemaValidationErrors, jsonSchemaTransformObject, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Services } from './domain/context.ts';
 import { AppError, ERROR_STATUS, type ErrorCode } from './errors.ts';
 import { DATABASE_UNAVAILABLE, isDatabaseUnavailable } from './db/client.ts';
@@ -35,6 +35,7 @@ import { workspaceRoutes } from './routes/api/workspace/workspace.ts';
 import { helpPages } from './routes/pages/help/plugin.ts';
 import { proxyTrust } from './routes/proxyTrust.ts';
 import { registerSecurityHeaders } from './routes/securityHeaders.ts';
+import { apiConventions, DOCS_PREFIX, openapiTransform } from './routes/api/openapi.ts';
 
 const WEB_DIST = fileURLToPath(new URL('../dist/web', import.meta.url));
 /** Paths the single-page app owns; the server hands them index.html. */
@@ -53,6 +54,8 @@ function frameworkCode(err: FastifyError): ErrorCode {
       return 'not_found';
     case 413:
       return 'payload_too_large';
+    case 414:
+      return 'uri_too_long';
     case 415:
       return 'unsupported_media_type';
     case 429:
@@ -62,6 +65,25 @@ function frameworkCode(err: FastifyError): ErrorCode {
   }
 }
 
+/** Node's HTTP parser refused the request before Fastify saw it: answer in our error shape, then close. */
+function clientErrorHandler(err: Error & { code?: string }, socket: import('node:stream').Duplex) {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, reason, code, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'headers_too_large', 'The request line or headers are larger than the server accepts (16 KB)']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'request_timeout', 'The request took too long to arrive']
+        : [400, 'Bad Request', 'bad_request', 'The request is not valid HTTP'];
+  const body = JSON.stringify(errorBody(code, message));
+  if (socket.writable) socket.write(`HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`);
+  socket.destroy(err);
+}
+
+/** busboy's own messages for a body that is not well-formed multipart (it gives them no code). */
+const MALFORMED_MULTIPART = /^(Multipart: Boundary not found|Boundary required|Unexpected end of multipart data|.* terminated early due to unexpected end of multipart data|The needle cannot .*)$/;
+const isMalformedMultipart = (err: Error & { code?: unknown; statusCode?: unknown }) =>
+  (err.constructor === Error || err.constructor === TypeError) && err.code === undefined && err.statusCode === undefined && MALFORMED_MULTIPART.test(err.message);
+
 /** Builds the HTTP server: API, docs, webhooks, pages and the web app. Listening is the caller's job. */
 export async function buildApp(services: Services, options: { logger?: boolean | object } = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -69,6 +91,10 @@ export async function buildApp(services: Services, options: { logger?: boolean |
     // X-Forwarded-For is believed only from the proxies TRUST_PROXY names (none by default).
     trustProxy: proxyTrust(services.env.TRUST_PROXY),
     bodyLimit: 1024 * 1024,
+    // Errors the router raises before any route runs (a path segment over maxParamLength → 414, a bad escape → 400) get our shape too.
+    frameworkErrors: (err, _req, reply) => void (reply as FastifyReply).code(err.statusCode ?? 400).send(errorBody(frameworkCode(err), err.message)),
+    // …and so do the HTTP parser's (headers or URL over Node's 16 KB, a malformed request line, a stalled request).
+    clientErrorHandler,
     // Never log credentials.
     ...(options.logger ? {} : {}),
   });
@@ -102,6 +128,9 @@ export async function buildApp(services: Services, options: { logger?: boolean |
     if (['22P02', '22007', '22001', '22003', '22021', '22P05', '22008'].includes(pgCode)) {
       return reply.code(400).send(errorBody('bad_request', 'A value has the wrong format, is out of range, or contains characters that are not allowed'));
     }
+    // busboy (under @fastify/multipart) reports a malformed body — cut off, no boundary, a boundary that
+    // never comes — as a bare Error, whichever of req.parts/files/file read it and wherever the stream was.
+    if (req.isMultipart() && isMalformedMultipart(err)) return reply.code(400).send(errorBody('bad_request', `Malformed multipart body: ${err.message}`));
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       return reply.code(err.statusCode).send(errorBody(frameworkCode(err), err.message));
     }
@@ -109,7 +138,15 @@ export async function buildApp(services: Services, options: { logger?: boolean |
     return reply.code(500).send(errorBody('internal', 'Something went wrong on our side; it has been logged'));
   });
 
+  // Before any route: API conventions (strict queries, public docs) and the methods each path answers.
+  const conventions = apiConventions();
+  app.addHook('onRoute', conventions.onRoute);
+
   app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0]!;
+    const allow = req.url.startsWith('/api/') ? conventions.allowed(path) : [];
+    // A known path with a method it does not answer (TRACE, PUT …) is a 405 that says which ones it does.
+    if (allow.length) return reply.code(405).header('allow', allow.join(', ')).send(errorBody('method_not_allowed', `${req.method} is not allowed on ${path}; use ${allow.join(', ')}`));
     if (req.url.startsWith('/api/') || req.url.startsWith('/webhooks/')) return reply.code(404).send(errorBody('not_found', `No route ${req.method} ${req.url.split('?')[0]}`));
     return reply.code(404).type('text/html; charset=utf-8').send('<!doctype html><meta charset="utf-8"><title>Not found</title><p>Page not found. <a href="/">Home</a></p>');
   });
@@ -136,10 +173,10 @@ export async function buildApp(services: Services, options: { logger?: boolean |
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'sb_session' } } },
       security: [{ bearer: [] }, { session: [] }],
     },
-    transform: jsonSchemaTransform,
+    transform: openapiTransform,
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
+  await app.register(fastifySwaggerUi, { routePrefix: DOCS_PREFIX });
 
   await app.register(
     async (api) => {

@@ -4,7 +4,8 @@ import { eq } from 'drizzle-orm';
 import { agents, contacts } from '../../server/db/schema.ts';
 import { DB_KINDS } from '../helpers/db.ts';
 import { bearer, createTestApp, loginAgent, loginContact, makeAgent, makeContact, makeTeam, makeToken, type Session, type TestApp } from '../helpers/app.ts';
-import { API, expectError, rowCounts } from './helpers.ts';
+import { multipartBody } from '../helpers/files.ts';
+import { API, expectError, rowCounts, tempDataDir } from './helpers.ts';
 
 type Who = 'admin' | 'customer' | 'token' | 'anonymous';
 interface Case {
@@ -357,5 +358,91 @@ describe.each(DB_KINDS)('a PATCH changes only the fields it names, on %s', (kind
     const created = await token('POST', `${API}/conversations`, { subject: 'Keep', body: 'b', contactId: contact.id, priority: 'high', tags: ['vip'], fields: { coin: 'BTC' } });
     const res = await admin.request('PATCH', `${API}/conversations/${created.json().id}`, { status: 'pending' });
     expect(res.json()).toMatchObject({ status: 'pending', priority: 'high', tags: ['vip'], fields: { coin: 'BTC' }, subject: 'Keep' });
+  });
+});
+
+/**
+ * Regression (issue 11, item 17): five requests answered 500. A multipart body that breaks off
+ * or never says where its parts end, an empty PATCH, and clearing (or naming a team that does
+ * not exist as) the chat fallback team in the settings.
+ */
+describe.each(DB_KINDS)('bad input that once answered 500, on %s', (kind) => {
+  let t: TestApp;
+  let admin: Session;
+
+  beforeAll(async () => {
+    t = await createTestApp(kind, { DATA_DIR: tempDataDir() });
+    admin = await loginAgent(t, (await makeAgent(t, { role: 'admin' })).email);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('answers 400 to a broken multipart body on POST /tickets (anonymous)', async () => {
+    const good = multipartBody({ email: 'broken@example.com', subject: 'Broken', body: 'Body' }, [{ name: 'a.txt', content: 'hello' }]);
+    const boundary = good.headers['content-type'].split('boundary=')[1]!;
+    const bodies: { name: string; payload: Buffer | string; type: string }[] = [
+      { name: 'cut off inside a file', payload: good.payload.subarray(0, good.payload.length - 40), type: good.headers['content-type'] },
+      { name: 'no closing boundary', payload: good.payload.subarray(0, good.payload.indexOf(`--${boundary}--`)), type: good.headers['content-type'] },
+      { name: 'no boundary parameter', payload: good.payload, type: 'multipart/form-data' },
+      { name: 'a different boundary', payload: good.payload, type: 'multipart/form-data; boundary=nothing-like-it' },
+      { name: 'garbage', payload: 'this is not multipart at all', type: `multipart/form-data; boundary=${boundary}` },
+      { name: 'part without headers end', payload: `--${boundary}\r\nContent-Disposition: form-data; name="subject"`, type: `multipart/form-data; boundary=${boundary}` },
+      { name: 'empty boundary', payload: good.payload, type: 'multipart/form-data; boundary=' },
+      { name: 'boundary of 300 characters', payload: good.payload, type: `multipart/form-data; boundary=${'b'.repeat(300)}` },
+    ];
+    for (const b of bodies) {
+      const before = await rowCounts(t);
+      const res = await t.app.inject({ method: 'POST', url: `${API}/tickets`, payload: b.payload, headers: { 'content-type': b.type } });
+      expect(res.statusCode, `${b.name}: ${res.body}`).toBe(400);
+      expect(['bad_request', 'validation_failed'], b.name).toContain(res.json().error.code);
+      expect(await rowCounts(t), b.name).toEqual(before);
+    }
+    // The other two uploads read the body with req.files() and req.file(): the same answer.
+    const customer = await loginContact(t, (await makeContact(t)).email!);
+    const conversation = (await customer.request('POST', `${API}/conversations`, { subject: 's', body: 'b' })).json();
+    for (const [who, url] of [[customer, `${API}/conversations/${conversation.id}/attachments`], [admin, `${API}/help/admin/images`]] as const) {
+      for (const b of bodies) {
+        const res = await who.request('POST', url, b.payload, { 'content-type': b.type });
+        expect(res.statusCode, `${url} ${b.name}: ${res.body}`).toBe(400);
+      }
+    }
+  });
+
+  it('answers 200 with the record unchanged to an empty PATCH of a category, an inbox and an official channel', async () => {
+    for (const [path, create] of [
+      ['/categories', { slug: 'empty-patch', name: { en: 'Empty' } }],
+      ['/inboxes', { kind: 'email', name: 'Empty patch', settings: { address: 'empty@example.com' } }],
+      ['/official-channels', { kind: 'website', value: 'https://empty-patch.example.com' }],
+    ] as const) {
+      const created = await admin.request('POST', `${API}${path}`, create);
+      expect(created.statusCode, created.body).toBe(201);
+      const before = await rowCounts(t);
+      const res = await admin.request('PATCH', `${API}${path}/${created.json().id}`, {});
+      expect(res.statusCode, `${path}: ${res.body}`).toBe(200);
+      expect(res.json(), path).toEqual(created.json());
+      // Nothing changed, so nothing is audited either.
+      expect(await rowCounts(t), path).toEqual(before);
+      expectError(await admin.request('PATCH', `${API}${path}/${randomUUID()}`, {}), 404, 'not_found');
+    }
+  });
+
+  it('clears the chat fallback team, and refuses a team that does not exist', async () => {
+    const team = await makeTeam(t);
+    const set = await admin.request('PATCH', `${API}/settings`, { chatFallbackTeamId: team.id });
+    expect(set.statusCode, set.body).toBe(200);
+    expect(set.json().chatFallbackTeamId).toBe(team.id);
+    const cleared = await admin.request('PATCH', `${API}/settings`, { chatFallbackTeamId: null });
+    expect(cleared.statusCode, cleared.body).toBe(200);
+    expect(cleared.json().chatFallbackTeamId).toBeNull();
+    expect((await admin.request('GET', `${API}/settings`)).json().chatFallbackTeamId).toBeNull();
+
+    const before = await rowCounts(t);
+    expectError(await admin.request('PATCH', `${API}/settings`, { chatFallbackTeamId: randomUUID() }), 404, 'not_found');
+    expectError(await admin.request('PATCH', `${API}/settings`, { chatManualTeamIds: [team.id, randomUUID()] }), 404, 'not_found');
+    expect(await rowCounts(t)).toEqual(before);
+    expect((await admin.request('GET', `${API}/settings`)).json()).toMatchObject({ chatFallbackTeamId: null, chatManualTeamIds: [] });
+    const empty = await admin.request('PATCH', `${API}/settings`, {});
+    expect(empty.statusCode, empty.body).toBe(200);
   });
 });

@@ -28,6 +28,8 @@ export async function categoryUpdater(ctx: Ctx, id: string, patch: z.output<type
     const [dup] = await ctx.db.select({ id: categories.id }).from(categories).where(eq(categories.slug, patch.slug));
     if (dup) throw new AppError('conflict', `A category with slug ${patch.slug} already exists`);
   }
+  // An empty PATCH changes nothing and answers the record as it is (an UPDATE needs something to set).
+  if (Object.values(patch).every((v) => v === undefined)) return before;
   const [row] = await ctx.db.update(categories).set(patch).where(eq(categories.id, id)).returning();
   const change = diff(before as unknown as Record<string, unknown>, patch as Record<string, unknown>);
   if (Object.keys(change.after).length) await recordEvent(ctx, { type: 'categories.update', subjectType: 'category', subjectId: id, data: change });

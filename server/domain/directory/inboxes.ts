@@ -32,6 +32,8 @@ export async function inboxCreator(ctx: Ctx, input: z.output<typeof InboxCreate>
 export async function inboxUpdater(ctx: Ctx, id: string, patch: z.output<typeof InboxUpdate>) {
   requireAdmin(ctx.actor);
   const before = await inboxGetter(ctx, id);
+  // An empty PATCH changes nothing and answers the record as it is (an UPDATE needs something to set).
+  if (Object.values(patch).every((v) => v === undefined)) return before;
   const [row] = await ctx.db.update(inboxes).set(patch).where(eq(inboxes.id, id)).returning();
   const { settings, ...visible } = patch;
   const change = diff(before as unknown as Record<string, unknown>, visible as Record<string, unknown>);

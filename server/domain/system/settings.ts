@@ -1,8 +1,9 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { settings } from '../../db/schema.ts';
+import { settings, teams } from '../../db/schema.ts';
 import { type Ctx, diff, recordEvent } from '../context.ts';
 import { requireAdmin } from '../auth/policy.ts';
+import { notFound } from '../../errors.ts';
 
 /** Desk-wide settings and their defaults. */
 export interface DeskSettings {
@@ -51,8 +52,19 @@ export async function settingsReader(db: Db): Promise<DeskSettings> {
 export async function settingsUpdater(ctx: Ctx, patch: Partial<DeskSettings>): Promise<DeskSettings> {
   requireAdmin(ctx.actor);
   const before = await settingsReader(ctx.db);
+  // Settings that name teams must name teams that exist: routing would send chats nowhere.
+  const teamIds = [...new Set([...(patch.chatFallbackTeamId ? [patch.chatFallbackTeamId] : []), ...(patch.chatManualTeamIds ?? [])])];
+  if (teamIds.length) {
+    const found = await ctx.db.select({ id: teams.id }).from(teams).where(inArray(teams.id, teamIds));
+    if (found.length !== teamIds.length) throw notFound('Team');
+  }
   for (const [name, value] of Object.entries(patch) as [keyof DeskSettings, unknown][]) {
     if (value === undefined) continue;
+    // null is "none", which is the default: the row goes (the value column cannot hold SQL NULL).
+    if (value === null) {
+      await ctx.db.delete(settings).where(eq(settings.key, KEYS[name]));
+      continue;
+    }
     await ctx.db
       .insert(settings)
       .values({ key: KEYS[name], value })

@@ -49,6 +49,8 @@ export async function officialChannelUpdater(ctx: Ctx, id: string, patch: z.outp
   const c = patch.value !== undefined || patch.kind !== undefined ? canonical(kind, patch.value ?? before.label) : null;
   if (c) await refuseDuplicate(ctx, kind, c.value, id);
   const set = { ...(patch.kind ? { kind } : {}), ...(c ? { value: c.value, label: c.label } : {}), ...(patch.note !== undefined ? { note: patch.note } : {}), ...(patch.active !== undefined ? { active: patch.active } : {}) };
+  // An empty PATCH changes nothing and answers the record as it is (an UPDATE needs something to set).
+  if (!Object.keys(set).length) return before;
   const [row] = await ctx.db.update(officialChannels).set(set).where(eq(officialChannels.id, id)).returning();
   const change = diff(before as unknown as Record<string, unknown>, set as Record<string, unknown>);
   if (Object.keys(change.after).length) await recordEvent(ctx, { type: 'official_channels.update', subjectType: 'official_channel', subjectId: id, data: change });

@@ -21,5 +21,5 @@ export async function templateRenderer(ctx: Ctx, conversationId: string, templat
     'agent.name': agentName,
     'agent.first_name': agentName.split(/\s+/).at(-1) ?? '',
   };
-  return template.replace(/\{\{\s*([a-z_.]+)\s*\}\}/g, (whole, key: string) => (key in values ? values[key]! : whole));
+  return template.replace(/\{\{\s*([a-z_.]+)\s*\}\}/g, (whole, key: string) => (Object.hasOwn(values, key) ? values[key]! : whole));
 }

@@ -86,6 +86,9 @@ describe.each(DB_KINDS)('tickets and the agent workspace on %s', (kind) => {
     expect(canned.statusCode).toBe(201);
     const rendered = (await agent.request('POST', `/api/v1/conversations/${c.id}/render`, { template: canned.json().body })).json();
     expect(rendered.text).toBe(`Hello Customer, this is Alex Morgan about #${c.number} {{unknown.var}}`);
+    // Names Object.prototype carries are unknown variables too, not its functions' source.
+    const odd = (await agent.request('POST', `/api/v1/conversations/${c.id}/render`, { template: '{{constructor}} {{toString}} {{__proto__}}' })).json();
+    expect(odd.text).toBe('{{constructor}} {{toString}} {{__proto__}}');
 
     const macro = (
       await admin.request('POST', '/api/v1/macros', { name: 'Ask for TX hash', reply: 'Hi {{customer.name}}, please send the transaction hash.', actions: { status: 'pending', addTags: ['need-txid'], assignToMe: true } })

@@ -15,6 +15,17 @@ describe('Chinese and English tokens', () => {
     expect(all).toContain('~钓鱼');
   });
 
+  // Regression (found by test/api/openapi-properties.test.ts): GET /help/search?q=constructor answered 500,
+  // because the stemmer's word table is a plain object and found Object.prototype.constructor.
+  it('treats the names of Object.prototype members as ordinary words', () => {
+    for (const word of ['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__', 'isPrototypeOf']) {
+      expect(typeof stem(word.toLowerCase()), word).toBe('string');
+      const index = new SearchIndex();
+      index.add({ key: 'a:x', articleId: 'a', slug: 'a', locale: 'x', title: `The ${word} page`, tags: [], body: word, type: 'article', publishedAt: null });
+      expect(index.search(word).map((h) => h.slug), word).toEqual(['a']);
+    }
+  });
+
   it('stems English so word forms meet, and folds full-width characters', () => {
     expect(new Set(['withdraw', 'withdrawal', 'withdrawals', 'withdrawing', 'withdrawn'].map(stem)).size).toBe(1);
     expect(stem('deposits')).toBe(stem('deposited'));

@@ -20,7 +20,8 @@ const IRREGULAR: Record<string, string> = {
 export function stem(word: string): string {
   let w = word;
   if (w.length <= 3) return w;
-  if (IRREGULAR[w]) return IRREGULAR[w]!;
+  // Own keys only: 'constructor' or 'toString' would otherwise find Object.prototype's functions.
+  if (Object.hasOwn(IRREGULAR, w)) return IRREGULAR[w]!;
   if (w.endsWith('ies') && w.length > 4) w = `${w.slice(0, -3)}y`;
   else if (w.endsWith('sses')) w = w.slice(0, -2);
   else if (w.endsWith('s') && !w.endsWith('ss') && !w.endsWith('us') && !w.endsWith('is')) w = w.slice(0, -1);

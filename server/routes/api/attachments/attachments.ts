@@ -5,6 +5,7 @@ import { attachmentFilename, blobPath, blobStorer } from '../../../domain/files/
 import { attachmentCreator, attachmentGetter, attachmentUploadCheck, blobOrphanRemover } from '../../../domain/files/attachments.ts';
 import { AppError, notFound } from '../../../errors.ts';
 import { type Api, type RouteOptions, IdParams, Items, errors, run } from '../run.ts';
+import { BinaryFile, FileResponse } from '../openapi.ts';
 
 const tags = ['attachments'];
 const MAX_FILES = 10;
@@ -34,6 +35,8 @@ export async function attachmentRoutes(app: Api, { services }: RouteOptions) {
           '415 for types we do not take and for page, script or program names (.html, .svg, .hta, .bat, .exe, .js …), whatever the content.',
         params: IdParams,
         consumes: ['multipart/form-data'],
+        // Documentation only: the handler streams the files itself (every file part counts, whatever its field name).
+        bodyContent: { 'multipart/form-data': z.object({ files: z.array(BinaryFile).min(1).max(MAX_FILES).describe('The files (repeat the field)') }) },
         response: { 201: Items(AttachmentOut), ...errors(400, 401, 404, 409, 413, 415) },
       },
     },
@@ -74,7 +77,7 @@ export async function attachmentRoutes(app: Api, { services }: RouteOptions) {
 
   app.get(
     '/attachments/:id',
-    { schema: { tags, summary: 'Download a file (only for people who can see its conversation)', params: IdParams, response: { 200: z.any(), ...errors(401, 404) } } },
+    { schema: { tags, summary: 'Download a file (only for people who can see its conversation)', params: IdParams, response: { 200: FileResponse('The file, under the type sniffed from its bytes', ['*/*']), ...errors(401, 404) } } },
     async (req, reply) => {
       const attachment = await run(services, req, (ctx) => attachmentGetter(ctx, req.params.id));
       const path = blobPath(services.env.dataDir, attachment.sha256);

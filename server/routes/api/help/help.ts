@@ -25,6 +25,7 @@ import { blobOrphanRemover } from '../../../domain/files/attachments.ts';
 import { AppError } from '../../../errors.ts';
 import { recordEvent } from '../../../domain/context.ts';
 import { type Api, type RouteOptions, IdParams, Items, errors, run } from '../run.ts';
+import { BinaryFile, FileResponse } from '../openapi.ts';
 
 const tags = ['help center'];
 const Locale = z.enum(['en', 'zh-CN']);
@@ -292,7 +293,16 @@ export async function helpRoutes(app: Api, { services }: RouteOptions) {
   );
   app.post(
     '/help/admin/images',
-    { schema: { tags, summary: 'Upload an image for an article (multipart, field "file"); returns its public URL for markdown', consumes: ['multipart/form-data'], response: { 201: z.object({ id: Id, url: z.string() }), ...errors(400, 401, 403, 413, 415) } } },
+    {
+      schema: {
+        tags,
+        summary: 'Upload an image for an article (multipart, field "file"); returns its public URL for markdown',
+        consumes: ['multipart/form-data'],
+        // Documentation only: the handler reads the file itself.
+        bodyContent: { 'multipart/form-data': z.object({ file: BinaryFile.describe('A PNG, JPEG, GIF or WebP image') }) },
+        response: { 201: z.object({ id: Id, url: z.string() }), ...errors(400, 401, 403, 413, 415) },
+      },
+    },
     async (req, reply) => {
       // Editors only, checked before the file is read.
       await run(services, req, async (ctx) => requireSupervisor(ctx.actor));
@@ -314,7 +324,7 @@ export async function helpRoutes(app: Api, { services }: RouteOptions) {
   );
   app.get(
     '/help/images/:id',
-    { config: publicRoute, schema: { tags, summary: 'An article image (public)', params: IdParams, response: { 200: z.any(), ...errors(404) } } },
+    { config: publicRoute, schema: { tags, summary: 'An article image (public)', params: IdParams, response: { 200: FileResponse('The image', ['image/png', 'image/jpeg', 'image/gif', 'image/webp']), ...errors(404) } } },
     async (req, reply) => {
       const [image] = await db.select().from(helpImages).where(eq(helpImages.id, req.params.id));
       const path = image ? blobPath(services.env.dataDir, image.sha256) : '';

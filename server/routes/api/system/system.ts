@@ -42,7 +42,7 @@ export async function systemRoutes(app: Api, { services }: RouteOptions) {
       return settingsReader(ctx.db);
     }),
   );
-  app.patch('/settings', { schema: { tags: ['settings'], summary: 'Change desk settings (admin)', body: SettingsUpdate, response: { 200: SettingsOut, ...errors(400, 401, 403) } } }, async (req) =>
+  app.patch('/settings', { schema: { tags: ['settings'], summary: 'Change desk settings (admin)', body: SettingsUpdate, response: { 200: SettingsOut, ...errors(400, 401, 403, 404) } } }, async (req) =>
     run(services, req, (ctx) => settingsUpdater(ctx, req.body)),
   );
   app.get(

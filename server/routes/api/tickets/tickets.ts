@@ -16,6 +16,7 @@ import { sessionCreator } from '../../../domain/auth/sessions.ts';
 import { addressConfirmer, confirmationRequester, unverifiedContactCreator } from '../../../domain/contacts/addressConfirmer.ts';
 import { setSessionCookies } from '../auth/auth.ts';
 import { type Api, type RouteOptions, IdParams, errors, run } from '../run.ts';
+import { BinaryFile } from '../openapi.ts';
 
 const MAX_FILES = 10;
 
@@ -52,6 +53,11 @@ export async function ticketRoutes(app: Api, { services }: RouteOptions) {
           '(POST /tickets/confirm), at most 3 per address and 10 per IP an hour (confirmationSent says whether one went out). ' +
           'Multipart fields: email, name, subject, body, categoryId, language, uid, orderId, txHash, coin, network, and files. Returns {id, number}.',
         consumes: ['multipart/form-data', 'application/json'],
+        // Documentation only: the handler reads either form itself and checks it with TicketForm.
+        bodyContent: {
+          'multipart/form-data': TicketForm.extend({ files: z.array(BinaryFile).max(MAX_FILES).optional().describe('Screenshots and files (repeat the field)') }),
+          'application/json': TicketForm,
+        },
         response: {
           201: z.object({
             id: Id,
