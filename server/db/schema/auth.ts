@@ -49,16 +49,18 @@ export const apiTokens = pgTable(
   (t) => [uniqueIndex('api_tokens_hash_key').on(t.tokenHash)],
 );
 
-/** Failed-login counters per account and per IP, shared by every process. */
+/** Login attempt counters per account, per account+source and per source, shared by every process. */
 export const loginThrottles = pgTable('login_throttles', {
-  /** `account:<email>` or `ip:<address>`. */
+  /** `account:<email>`, `pair:<email>|<address>` or `ip:<address>`. */
   key: text('key').primaryKey(),
-  /** Failures in the current window. */
+  /** Attempts in the current window, counted before the secret is checked (a success gives its one back). */
   failures: integer('failures').notNull().default(0),
   /** Start of the current window. */
   windowStartedAt: ts('window_started_at').notNull().defaultNow(),
   /** Refuse logins until then. */
   lockedUntil: ts('locked_until'),
+  /** Locks since the last success (or a quiet day): each lock lasts twice as long as the one before. */
+  locks: integer('locks').notNull().default(0),
 });
 
 /** One-time login codes emailed to customers. */

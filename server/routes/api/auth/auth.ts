@@ -71,7 +71,7 @@ export async function authRoutes(app: Api, { services }: RouteOptions) {
     { config: loginLimit, schema: { tags: ['auth'], summary: 'Agent login (email, password, TOTP code when enrolled)', body: LoginBody, response: { 200: Me, ...errors(400, 401, 423, 429) } } },
     async (req, reply) => {
       const now = services.clock();
-      const agent = await agentAuthenticator(db, { ...req.body, ip: req.ip, now });
+      const agent = await agentAuthenticator(services, { ...req.body, ip: req.ip, now });
       const session = await transact(services, { type: 'agent', id: agent.id, role: agent.role, teamIds: [], name: agent.name }, async (ctx) => {
         await recordEvent(ctx, { type: 'agents.login', subjectType: 'agent', subjectId: agent.id, data: { userAgent: req.headers['user-agent']?.slice(0, 200) ?? null } });
         return sessionCreator(ctx.db, { type: 'agent', id: agent.id }, { ip: req.ip, userAgent: req.headers['user-agent'], now });
@@ -119,7 +119,7 @@ export async function authRoutes(app: Api, { services }: RouteOptions) {
     { config: loginLimit, schema: { tags: ['auth'], summary: 'Customer login with email and password', body: CustomerLogin, response: { 200: Me, ...errors(400, 401, 423, 429) } } },
     async (req, reply) => {
       const now = services.clock();
-      const contact = await customerPasswordAuthenticator(db, { ...req.body, ip: req.ip, now });
+      const contact = await customerPasswordAuthenticator(services, { ...req.body, ip: req.ip, now });
       const session = await sessionCreator(db, { type: 'contact', id: contact.id }, { ip: req.ip, userAgent: req.headers['user-agent'], now });
       setSessionCookies(reply, services, session);
       return describe(services, { type: 'contact', id: contact.id }, session.csrfToken, false);
