@@ -21,6 +21,7 @@ import { presentEvent, presentMessage } from '../routes/api/present.ts';
 import { SESSION_COOKIE } from '../routes/authenticate.ts';
 import type { DomainEvent } from './bus.ts';
 import { attachChatSignals } from './chatSignals.ts';
+import { attachSessionCutter, rememberSocketAuth } from './sessionCutter.ts';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { agents, apiTokens, attachments, contacts, conversations, messages } from '../db/schema.ts';
 
@@ -66,10 +67,12 @@ function cookieValue(header: string | undefined, name: string): string | undefin
 async function authenticateSocket(services: Services, socket: Socket): Promise<Actor> {
   const { db } = services.database;
   const now = services.clock();
+  const startedAt = Date.now();
   const token = socket.handshake.auth?.token;
   if (typeof token === 'string' && token) {
     const row = await cached(services, `token:${sha256(token)}`, ['api_tokens.'], 30_000, () => apiTokenResolver(db, token, now));
     if (!row) throw new AppError('unauthenticated', 'Invalid or revoked API token');
+    rememberSocketAuth(socket, { sessionId: null, principal: { type: 'token', id: row.id }, expiresAt: null, startedAt });
     return { type: 'token', id: row.id, role: row.role };
   }
   // A cookie rides along with any page's request, so a cross-site page must not be able to open our socket.
@@ -83,6 +86,7 @@ async function authenticateSocket(services: Services, socket: Socket): Promise<A
   if (!session || session.mfaPending) throw new AppError('unauthenticated', 'Sign in first');
   const loaded = session.principalType === 'agent' ? await agentActorLoader(db, session.principalId) : await contactActorLoader(db, session.principalId);
   if (!loaded) throw new AppError('unauthenticated', 'Sign in first');
+  rememberSocketAuth(socket, { sessionId: session.id, principal: { type: session.principalType, id: session.principalId }, expiresAt: session.expiresAt, startedAt });
   return loaded.actor;
 }
 
@@ -120,7 +124,10 @@ export async function attachRealtime(server: HttpServer, services: Services): Pr
       });
   });
 
+  // A session's end (logout, password change, disable, token revoked) cuts its sockets on every process.
+  const cutter = attachSessionCutter(io, services);
   io.on('connection', (socket) => {
+    cutter.watch(socket);
     const actor = socket.data.actor as Actor;
     if (actor.type === 'agent') {
       void socket.join(rooms.agent(actor.id));
@@ -190,6 +197,7 @@ export async function attachRealtime(server: HttpServer, services: Services): Pr
     io,
     async close() {
       unsubscribe();
+      cutter.stop();
       updates.stop();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       for (const r of redis) r.disconnect();

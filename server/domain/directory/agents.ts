@@ -108,7 +108,7 @@ export async function agentUpdater(ctx: Ctx, id: string, patch: AgentUpdate) {
   if (patch.resetTotp) Object.assign(set, { totpEnabled: false, totpSecret: null });
   await ctx.db.update(agents).set(set).where(eq(agents.id, id));
   await linkAgent(ctx.db, id, patch.teamIds, patch.skillIds);
-  if (patch.password || patch.disabled || patch.resetTotp) await sessionsRevoker(ctx.db, { type: 'agent', id });
+  if (patch.password || patch.disabled || patch.resetTotp) await sessionsRevoker(ctx, { type: 'agent', id });
 
   const { password: _p, resetTotp: _r, ...visible } = patch;
   const change = diff(before as unknown as Record<string, unknown>, visible as Record<string, unknown>);

@@ -84,7 +84,7 @@ export async function authRoutes(app: Api, { services }: RouteOptions) {
 
   app.post('/auth/logout', { config: { public: true }, schema: { tags: ['auth'], summary: 'End this session', response: { 204: z.null() } } }, async (req, reply) => {
     const secret = req.cookies[SESSION_COOKIE];
-    if (secret) await sessionDestroyer(db, secret);
+    if (secret) await sessionDestroyer(services, secret);
     reply.clearCookie(SESSION_COOKIE, { path: '/' }).clearCookie(CSRF_COOKIE, { path: '/' });
     return reply.code(204).send(null);
   });
