@@ -426,6 +426,8 @@ export const Me = z
     mustEnrollTotp: z.boolean(),
     /** Customers: the code shown in every email we send them (null: not set). */
     antiPhishingCode: z.string().nullable().optional(),
+    /** Customers: a password is set (false: signed in by email code only; a first password needs no current one). */
+    hasPassword: z.boolean().optional(),
     csrfToken: z.string(),
   })
   .meta({ id: 'Me' });

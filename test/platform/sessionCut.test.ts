@@ -117,6 +117,20 @@ describe.each(DB_KINDS)('session ends cut live sockets (one process) on %s', (ki
     await expect(open({ token })).rejects.toBeTruthy();
   });
 
+  it('a password change cuts the sockets of the account’s other sessions and keeps this one’s', async () => {
+    const customerRow = await makeContact(t);
+    const [here, elsewhere] = [await loginContact(t, customerRow.email!), await loginContact(t, customerRow.email!)];
+    const [mine, theirs] = [await open({ session: here }), await open({ session: elsewhere })];
+    const gone = disconnected(theirs);
+    const res = await here.request('POST', `${API}/auth/password`, { currentPassword: 'correct horse battery', newPassword: 'a much better passphrase' });
+    expect(res.statusCode, res.body).toBe(200);
+    await gone;
+    // Still connected and answering (a round trip through the server).
+    expect(mine.connected).toBe(true);
+    expect(await mine.timeout(5_000).emitWithAck(SOCKET_EVENTS.typing, { conversationId, typing: false }).catch(() => null)).toBeTruthy();
+    expect(mine.connected).toBe(true);
+  });
+
   it('leaves other people’s sockets alone', async () => {
     const agent = await makeAgent(t);
     const bystander = await open({ session: await loginAgent(t, agent.email) });

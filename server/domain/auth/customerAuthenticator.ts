@@ -6,7 +6,7 @@ import { emailQueuer } from '../system/emailQueuer.ts';
 import type { Services } from '../context.ts';
 import { loginAlarmRaiser } from './loginAlarmRaiser.ts';
 import { accountLockedError, loginAttemptCounter, loginAttemptSucceeded } from './loginThrottle.ts';
-import { hashPassword, sha256, sixDigits, verifyPassword } from './secrets.ts';
+import { sha256, sixDigits, verifyPassword } from './secrets.ts';
 
 const CODE_MINUTES = 10;
 const CODE_ATTEMPTS = 5;
@@ -91,11 +91,10 @@ export async function customerCodeVerifier(ctx: Ctx, input: { email: string; cod
   return { ok: true as const, contact: contact! };
 }
 
-/** A signed-in customer sets or changes their password and anti-phishing code. */
-export async function customerProfileUpdater(ctx: Ctx, input: { password?: string; antiPhishingCode?: string | null; name?: string }) {
+/** A signed-in customer sets their name and anti-phishing code (a password goes through passwordChanger). */
+export async function customerProfileUpdater(ctx: Ctx, input: { antiPhishingCode?: string | null; name?: string }) {
   if (ctx.actor.type !== 'contact') throw new AppError('forbidden', 'Only customers have a customer profile');
   const set: Partial<typeof contacts.$inferInsert> = { updatedAt: new Date() };
-  if (input.password) set.passwordHash = await hashPassword(input.password);
   if (input.antiPhishingCode !== undefined) set.antiPhishingCode = input.antiPhishingCode;
   if (input.name !== undefined) set.name = input.name;
   const [contact] = await ctx.db.update(contacts).set(set).where(eq(contacts.id, ctx.actor.id)).returning();
@@ -103,7 +102,7 @@ export async function customerProfileUpdater(ctx: Ctx, input: { password?: strin
     type: 'contacts.update',
     subjectType: 'contact',
     subjectId: ctx.actor.id,
-    // Never the password or the code itself in the history.
+    // Never the code itself in the history.
     data: { changed: Object.keys(input).filter((k) => (input as any)[k] !== undefined) },
   });
   return contact!;

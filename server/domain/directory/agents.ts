@@ -91,6 +91,8 @@ export async function agentUpdater(ctx: Ctx, id: string, patch: AgentUpdate) {
     const extra = Object.keys(patch).filter((k) => !SELF_FIELDS.has(k));
     if (extra.length) throw forbidden(`Only admins can change ${extra.join(', ')}`);
   }
+  // Your own password needs your current one (a stolen session must not be enough): /auth/password asks for it.
+  if (self && patch.password) throw forbidden('Change your own password on the Security page (POST /auth/password): it asks for your current one');
   const before = await agentGetter(ctx, id);
   const demotes = (patch.role && patch.role !== 'admin') || patch.disabled === true;
   if (before.role === 'admin' && demotes) {

@@ -4,6 +4,7 @@ import { LoginBody, Me } from '../../../../common/schemas.ts';
 import { agentAuthenticator } from '../../../domain/auth/agentAuthenticator.ts';
 import { customerCodeSender, customerCodeVerifier, customerPasswordAuthenticator, customerProfileUpdater } from '../../../domain/auth/customerAuthenticator.ts';
 import { agentActorLoader, contactActorLoader } from '../../../domain/auth/principals.ts';
+import { passwordChanger } from '../../../domain/auth/passwordChanger.ts';
 import { sessionCreator, sessionDestroyer, type NewSession } from '../../../domain/auth/sessions.ts';
 import { totpDisabler, totpEnabler, totpSetup } from '../../../domain/auth/totpEnroller.ts';
 import { SYSTEM, type Services, recordEvent, transact } from '../../../domain/context.ts';
@@ -13,6 +14,8 @@ import { CSRF_COOKIE, SESSION_COOKIE } from '../../authenticate.ts';
 import { type Api, type RouteOptions, errors, run } from '../run.ts';
 
 const Code = z.object({ code: z.string().regex(/^\d{6}$/, 'six digits') });
+const NewPassword = z.string().min(10, 'Use at least 10 characters').max(200);
+const CurrentPassword = z.string().min(1).max(200).describe('Your current password (a customer who has none yet, signed in by email code, may leave it out)');
 /** Login endpoints get a per-IP request limit on top of the per-account lockout. */
 const loginLimit = { public: true, rateLimit: { max: 20, timeWindow: '1 minute' } };
 
@@ -59,6 +62,7 @@ async function describe(services: Services, principal: { type: 'agent' | 'contac
     status: null,
     mustEnrollTotp: false,
     antiPhishingCode: contact.antiPhishingCode,
+    hasPassword: Boolean(contact.passwordHash),
     csrfToken,
   };
 }
@@ -148,18 +152,45 @@ export async function authRoutes(app: Api, { services }: RouteOptions) {
     },
   );
 
+  app.post(
+    '/auth/password',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Change your own password (agents and customers); needs the current one, and ends your other sessions',
+        body: z.object({ currentPassword: CurrentPassword.optional(), newPassword: NewPassword }).strict(),
+        response: { 200: Me, ...errors(400, 401, 403, 423, 429) },
+      },
+    },
+    async (req) => {
+      const actor = req.actor;
+      if (!actor || (actor.type !== 'agent' && actor.type !== 'contact')) throw new AppError('forbidden', 'Only a signed-in agent or customer has a password');
+      await passwordChanger(services, actor, { ...req.body, sessionId: req.sessionId, ip: req.ip, now: services.clock() });
+      return describe(services, actor, req.csrfToken ?? '', req.mustEnrollTotp);
+    },
+  );
+
   app.patch(
     '/auth/customer/profile',
     {
       schema: {
         tags: ['auth'],
-        summary: 'A customer sets their name, password or anti-phishing code',
-        body: z.object({ name: z.string().trim().max(200), password: z.string().min(10).max(200), antiPhishingCode: z.string().trim().min(4).max(20).nullable() }).partial().strict(),
-        response: { 200: Me, ...errors(400, 401, 403) },
+        summary: 'A customer sets their name, password or anti-phishing code (a new password needs the current one, if any, and ends their other sessions)',
+        body: z
+          .object({ name: z.string().trim().max(200), password: NewPassword, currentPassword: CurrentPassword, antiPhishingCode: z.string().trim().min(4).max(20).nullable() })
+          .partial()
+          .strict(),
+        response: { 200: Me, ...errors(400, 401, 403, 423, 429) },
       },
     },
     async (req) => {
-      const contact = await run(services, req, (ctx) => customerProfileUpdater(ctx, req.body));
+      const { password, currentPassword, ...rest } = req.body;
+      const actor = req.actor;
+      if (password) {
+        if (actor?.type !== 'contact') throw new AppError('forbidden', 'Only customers have a customer profile');
+        await passwordChanger(services, actor, { currentPassword, newPassword: password, sessionId: req.sessionId, ip: req.ip, now: services.clock() });
+      }
+      const contact = await run(services, req, (ctx) => customerProfileUpdater(ctx, rest));
       return describe(services, { type: 'contact', id: contact.id }, req.csrfToken ?? '', false);
     },
   );
