@@ -296,6 +296,15 @@ const en = {
     turnedOn: 'Two-factor authentication is now on.',
     turnedOff: 'Two-factor authentication is now off.',
     disableBlocked: 'Two-factor authentication is required for every agent on this desk, so it cannot be turned off.',
+    passwordTitle: 'Password',
+    passwordText: 'Changing your password signs you out everywhere else (other browsers and devices).',
+    currentPassword: 'Current password',
+    newPassword: 'New password (at least 10 characters)',
+    confirmPassword: 'Repeat the new password',
+    changePassword: 'Change password',
+    passwordShort: 'Use at least 10 characters.',
+    passwordMismatch: 'The passwords do not match.',
+    passwordChanged: 'Password changed. Your other sessions were signed out.',
   },
   admin: {
     title: 'Administration',
@@ -587,6 +596,11 @@ const en = {
       mentioned: 'You were mentioned',
       sla_breach: 'SLA breached',
       chat_missed: 'Chat offer missed — you are now away',
+      login_locked: 'Failed sign-ins to your account',
+    },
+    loginLocked: {
+      account: 'Many failed sign-ins from several places: password-only sign-in is paused until {{until}}. Two-factor still gets you in.',
+      source: 'Several failed sign-ins from {{ip}}: that address is paused until {{until}}. If this was not you, check your password.',
     },
   },
   views: {
@@ -761,6 +775,9 @@ const en = {
       passwordShort: 'Use at least 10 characters.',
       passwordMismatch: 'The passwords do not match.',
       passwordSaved: 'Password saved.',
+      currentPassword: 'Current password',
+      changeHint: 'Changing your password signs you out on your other devices.',
+      changePassword: 'Change password',
     },
   },
   chat: {
