@@ -73,7 +73,7 @@ async function authenticateSocket(services: Services, socket: Socket): Promise<A
     const row = await cached(services, `token:${sha256(token)}`, ['api_tokens.'], 30_000, () => apiTokenResolver(db, token, now));
     if (!row) throw new AppError('unauthenticated', 'Invalid or revoked API token');
     rememberSocketAuth(socket, { sessionId: null, principal: { type: 'token', id: row.id }, expiresAt: null, startedAt });
-    return { type: 'token', id: row.id, role: row.role };
+    return { type: 'token', id: row.id, role: row.role, teamIds: row.teamIds };
   }
   // A cookie rides along with any page's request, so a cross-site page must not be able to open our socket.
   const origin = socket.handshake.headers.origin;
@@ -133,6 +133,10 @@ export async function attachRealtime(server: HttpServer, services: Services): Pr
       void socket.join(rooms.agent(actor.id));
       for (const t of actor.teamIds) void socket.join(rooms.team(t));
       void socket.join(actor.role === 'agent' ? rooms.unteamed : rooms.allConversations);
+    } else if (actor.type === 'token' && actor.role === 'agent') {
+      // An agent-role token hears what an agent of its teams hears (see teamScoped in policy.ts).
+      for (const t of actor.teamIds) void socket.join(rooms.team(t));
+      void socket.join(rooms.unteamed);
     } else if (isStaff(actor)) {
       void socket.join(rooms.allConversations);
     }

@@ -70,7 +70,7 @@ export function registerAuthentication(app: FastifyInstance, services: Services)
       if (scheme?.toLowerCase() !== 'bearer' || !token) throw new AppError('unauthenticated', 'Authorization must be "Bearer <token>"');
       const row = await cached(services, `token:${sha256(token)}`, ['api_tokens.'], 30_000, () => apiTokenResolver(db, token, now));
       if (!row) throw new AppError('unauthenticated', 'Invalid or revoked API token');
-      req.actor = { type: 'token', id: row.id, role: row.role };
+      req.actor = { type: 'token', id: row.id, role: row.role, teamIds: row.teamIds };
       req.authVia = 'token';
       return;
     }

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { boolean, integer, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import type { TokenRole } from '../../../common/enums.ts';
 import { agents } from './agents.ts';
@@ -36,8 +37,10 @@ export const apiTokens = pgTable(
     tokenHash: text('token_hash').notNull(),
     /** First characters, to recognise a token in lists. */
     prefix: text('prefix').notNull(),
-    /** admin or agent. */
+    /** admin (sees everything) or agent (sees what an agent of its teams sees). */
     role: text('role').$type<TokenRole>().notNull(),
+    /** Role agent: the teams whose conversations it sees (besides those without a team), like an agent's memberships. */
+    teamIds: uuid('team_ids').array().notNull().default(sql`'{}'::uuid[]`),
     /** Agent who created it (null from the CLI). */
     createdById: uuid('created_by_id').references(() => agents.id, { onDelete: 'set null' }),
     /** Last successful use. */

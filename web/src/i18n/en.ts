@@ -459,6 +459,10 @@ const en = {
       done: 'I have copied it',
       empty: 'No API tokens yet.',
       usage: 'Send it as “Authorization: Bearer <token>”.',
+      teams: 'Teams',
+      noTeams: 'Only conversations without a team',
+      agentScope: 'Sees what an agent of its teams sees: their conversations (with private notes) and those without a team.',
+      adminScope: 'Sees and changes everything, like an administrator.',
     },
     replies: {
       canned: 'Canned replies',

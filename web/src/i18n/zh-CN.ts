@@ -461,6 +461,10 @@ const zhCN: Resources = {
       done: '我已复制',
       empty: '暂无 API 令牌。',
       usage: '调用时使用请求头“Authorization: Bearer <令牌>”。',
+      teams: '团队',
+      noTeams: '仅限未分配团队的会话',
+      agentScope: '与所选团队的客服权限相同：可见这些团队的会话（含内部备注）以及未分配团队的会话。',
+      adminScope: '与管理员权限相同，可查看和修改所有内容。',
     },
     replies: {
       canned: '快捷回复',
