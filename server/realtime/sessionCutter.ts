@@ -1,6 +1,6 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull } from 'drizzle-orm';
 import type { Server, Socket } from 'socket.io';
-import { apiTokens } from '../db/schema.ts';
+import { agents, apiTokens, sessions } from '../db/schema.ts';
 import { agentActorLoader, contactActorLoader } from '../domain/auth/principals.ts';
 import { type EndedPrincipal, SESSIONS_END, sessionById } from '../domain/auth/sessions.ts';
 import type { Services } from '../domain/context.ts';
@@ -14,7 +14,9 @@ import type { Services } from '../domain/context.ts';
  * principal (or records `api_tokens.revoke`) after its change committed; every process hears it
  * on the bus and re-checks ITS OWN sockets of that principal against the database, cutting those
  * whose session or token is gone or whose principal is disabled. A socket still authenticating
- * when such an event arrives is re-checked once it is connected.
+ * when such an event arrives is re-checked once it is connected. A sweep every SWEEP_MS checks
+ * every local socket in three queries, so an end whose bus message was lost (Redis down) still
+ * cuts its sockets, only later.
  */
 
 /** How a socket authenticated; kept in socket.data.auth. */
@@ -38,6 +40,8 @@ const keyOf = (p: EndedPrincipal) => `${p.type}:${p.id}`;
 const RACE_MS = 60_000;
 /** setTimeout's largest delay. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The safety net's period. */
+export const SWEEP_MS = 30_000;
 
 export function attachSessionCutter(io: Server, services: Services) {
   const heard = new Map<string, number>();
@@ -80,6 +84,30 @@ export function attachSessionCutter(io: Server, services: Services) {
     if (event.type === 'api_tokens.revoke') return ended({ type: 'token', id: event.subjectId });
   });
 
+  /** Every local socket against the database at once: live sessions, enabled agents, unrevoked tokens. */
+  async function sweep(): Promise<void> {
+    const local = [...io.of('/').sockets.values()].filter((s) => s.data.auth);
+    if (!local.length) return;
+    const { db } = services.database;
+    const auths = local.map((s) => s.data.auth as SocketAuth);
+    const sessionIds = [...new Set(auths.flatMap((a) => (a.sessionId ? [a.sessionId] : [])))];
+    const agentIds = [...new Set(auths.flatMap((a) => (a.principal.type === 'agent' ? [a.principal.id] : [])))];
+    const tokenIds = [...new Set(auths.flatMap((a) => (a.principal.type === 'token' ? [a.principal.id] : [])))];
+    const [liveSessions, liveAgents, liveTokens] = await Promise.all([
+      sessionIds.length ? db.select({ id: sessions.id }).from(sessions).where(and(inArray(sessions.id, sessionIds), gt(sessions.expiresAt, services.clock()))) : [],
+      agentIds.length ? db.select({ id: agents.id }).from(agents).where(and(inArray(agents.id, agentIds), eq(agents.disabled, false))) : [],
+      tokenIds.length ? db.select({ id: apiTokens.id }).from(apiTokens).where(and(inArray(apiTokens.id, tokenIds), isNull(apiTokens.revokedAt))) : [],
+    ]);
+    const ok = new Set([...liveSessions, ...liveAgents, ...liveTokens].map((r) => r.id));
+    for (const socket of local) {
+      const auth = socket.data.auth as SocketAuth;
+      const alive = auth.principal.type === 'token' ? ok.has(auth.principal.id) : ok.has(auth.sessionId ?? '') && (auth.principal.type !== 'agent' || ok.has(auth.principal.id));
+      if (!alive) socket.disconnect(true);
+    }
+  }
+  const sweeper = setInterval(() => void sweep().catch(() => {}), SWEEP_MS);
+  sweeper.unref();
+
   /** Called for each new connection: cut it when its session expires, or now if an end raced its authentication. */
   function watch(socket: Socket): void {
     const auth = socket.data.auth as SocketAuth | undefined;
@@ -93,5 +121,13 @@ export function attachSessionCutter(io: Server, services: Services) {
     }
   }
 
-  return { watch, stop: unsubscribe };
+  return {
+    watch,
+    /** Runs the safety-net check now (tests). */
+    sweep,
+    stop() {
+      unsubscribe();
+      clearInterval(sweeper);
+    },
+  };
 }

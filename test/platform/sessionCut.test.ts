@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as connect, type Socket } from 'socket.io-client';
 import { SOCKET_EVENTS } from '../../common/realtime.ts';
+import { eq } from 'drizzle-orm';
+import { sessions } from '../../server/db/schema.ts';
 import { attachRealtime } from '../../server/realtime/socket.ts';
+import { attachSessionCutter } from '../../server/realtime/sessionCutter.ts';
 import { DB_KINDS, TEST_DATABASE_URL, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { createTestApp, loginAgent, loginContact, makeAgent, makeContact, makeToken, type Session, type TestApp } from '../helpers/app.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/server.ts';
@@ -31,6 +34,7 @@ describe.each(DB_KINDS)('session ends cut live sockets (one process) on %s', (ki
   let t: TestApp;
   let url: string;
   let close: () => Promise<void>;
+  let io: Awaited<ReturnType<typeof attachRealtime>>['io'];
   let admin: Session;
   let conversationId: string;
   const sockets: Socket[] = [];
@@ -39,6 +43,7 @@ describe.each(DB_KINDS)('session ends cut live sockets (one process) on %s', (ki
     t = await createTestApp(kind);
     const realtime = await attachRealtime(t.app.server, t.services);
     close = realtime.close;
+    io = realtime.io;
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     const address = t.app.server.address();
     url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -129,6 +134,22 @@ describe.each(DB_KINDS)('session ends cut live sockets (one process) on %s', (ki
     expect(mine.connected).toBe(true);
     expect(await mine.timeout(5_000).emitWithAck(SOCKET_EVENTS.typing, { conversationId, typing: false }).catch(() => null)).toBeTruthy();
     expect(mine.connected).toBe(true);
+  });
+
+  it('still cuts a socket whose session ended without a bus message (Redis was down), at the next sweep', async () => {
+    const agent = await makeAgent(t);
+    const session = await loginAgent(t, agent.email);
+    const socket = await open({ session });
+    const keep = await open({ session: await loginAgent(t, (await makeAgent(t)).email) });
+    // Gone from the database behind the bus's back.
+    await t.services.database.db.delete(sessions).where(eq(sessions.principalId, agent.id));
+    expect(socket.connected).toBe(true);
+    const gone = disconnected(socket);
+    const cutter = attachSessionCutter(io, t.services);
+    await cutter.sweep();
+    cutter.stop();
+    await gone;
+    expect(await alive(keep, conversationId)).toBe(true);
   });
 
   it('leaves other people’s sockets alone', async () => {
