@@ -10,7 +10,7 @@ import { sessions } from '../../server/db/schema.ts';
 import { attachRealtime } from '../../server/realtime/socket.ts';
 import { attachSessionCutter } from '../../server/realtime/sessionCutter.ts';
 import { DB_KINDS, TEST_DATABASE_URL, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { createTestApp, loginAgent, loginContact, makeAgent, makeContact, makeToken, type Session, type TestApp } from '../helpers/app.ts';
+import { createTestApp, loginAgent, loginContact, makeAgent, makeContact, makeTeam, makeToken, type Session, type TestApp } from '../helpers/app.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/server.ts';
 
 /**
@@ -150,6 +150,16 @@ describe.each(DB_KINDS)('session ends cut live sockets (one process) on %s', (ki
     cutter.stop();
     await gone;
     expect(await alive(keep, conversationId)).toBe(true);
+  });
+
+  it('an agent-role API token joins only its teams’ conversations over the socket (issue 11, item 9)', async () => {
+    const team = await makeTeam(t);
+    const created = await admin.request('POST', `${API}/conversations`, { subject: 'Team only', body: 'x', contact: { email: 'team-only@example.com' }, teamId: team.id });
+    expect(created.statusCode, created.body).toBe(201);
+    const outsider = await open({ token: (await makeToken(t, 'agent')).token });
+    expect(await outsider.emitWithAck(SOCKET_EVENTS.conversationJoin, { conversationId: created.json().id })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    const member = await open({ token: (await makeToken(t, 'agent', [team.id])).token });
+    expect(await member.emitWithAck(SOCKET_EVENTS.conversationJoin, { conversationId: created.json().id })).toMatchObject({ ok: true });
   });
 
   it('leaves other people’s sockets alone', async () => {
