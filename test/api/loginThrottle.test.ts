@@ -216,3 +216,31 @@ describe.each(DB_KINDS)('per-IP limit on %s', (kind) => {
     expect((await login(t, good.email, PASSWORD, freshIp())).statusCode).toBe(200);
   });
 });
+
+describe.each(DB_KINDS)('two-factor codes from a signed-in session on %s', (kind) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(kind);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('counts guesses at the code that turns two-factor off, so a stolen session cannot try them all', async () => {
+    t.setNow(new Date());
+    const agent = await makeAgent(t);
+    const secret = await withTotp(t, agent.id);
+    // Signing in needs the code now.
+    const res = await t.app.inject({ method: 'POST', url: `${API}/auth/login`, payload: { email: agent.email, password: PASSWORD, totp: await generate({ secret }) } });
+    expect(res.statusCode, res.body).toBe(200);
+    const cookies = res.cookies as { name: string; value: string }[];
+    const headers = { cookie: cookies.map((c) => `${c.name}=${c.value}`).join('; '), 'x-csrf-token': cookies.find((c) => c.name === 'sb_csrf')!.value };
+    const right = await generate({ secret });
+    const wrong = (i: number) => String((Number(right) + 7 + i) % 1_000_000).padStart(6, '0');
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => t.app.inject({ method: 'POST', url: `${API}/auth/totp/disable`, payload: { code: wrong(i) }, headers })));
+    expect(answers.filter((r) => r.statusCode === 400)).toHaveLength(5);
+    for (const r of answers.filter((x) => x.statusCode !== 400)) expectError(r, 423, 'locked');
+    const [row] = await t.services.database.db.select().from(agents).where(eq(agents.id, agent.id));
+    expect(row!.totpEnabled).toBe(true);
+  });
+});

@@ -6,7 +6,7 @@ import { customerCodeSender, customerCodeVerifier, customerPasswordAuthenticator
 import { agentActorLoader, contactActorLoader } from '../../../domain/auth/principals.ts';
 import { passwordChanger } from '../../../domain/auth/passwordChanger.ts';
 import { sessionCreator, sessionDestroyer, type NewSession } from '../../../domain/auth/sessions.ts';
-import { totpDisabler, totpEnabler, totpSetup } from '../../../domain/auth/totpEnroller.ts';
+import { totpDisabler, totpEnabler, totpGuessCounter, totpGuessSettled, totpSetup } from '../../../domain/auth/totpEnroller.ts';
 import { SYSTEM, type Services, recordEvent, transact } from '../../../domain/context.ts';
 import { settingsReader } from '../../../domain/system/settings.ts';
 import { AppError } from '../../../errors.ts';
@@ -105,13 +105,19 @@ export async function authRoutes(app: Api, { services }: RouteOptions) {
     async (req) => run(services, req, (ctx) => totpSetup(ctx)),
   );
 
-  app.post('/auth/totp/enable', { schema: { tags: ['auth'], summary: 'Confirm two-factor with a code', body: Code, response: { 200: Me, ...errors(400, 401, 403, 409) } } }, async (req) => {
-    await run(services, req, (ctx) => totpEnabler(ctx, req.body.code, services.clock()));
+  app.post('/auth/totp/enable', { schema: { tags: ['auth'], summary: 'Confirm two-factor with a code', body: Code, response: { 200: Me, ...errors(400, 401, 403, 409, 423, 429) } } }, async (req) => {
+    const now = services.clock();
+    const guess = await totpGuessCounter(services, req.actor, req.ip, now);
+    await run(services, req, (ctx) => totpEnabler(ctx, req.body.code, now));
+    await totpGuessSettled(services, guess, now);
     return describe(services, { type: 'agent', id: req.actor!.id! }, req.csrfToken ?? '', false);
   });
 
-  app.post('/auth/totp/disable', { schema: { tags: ['auth'], summary: 'Turn two-factor off (needs a current code)', body: Code, response: { 200: Me, ...errors(400, 401, 403, 409) } } }, async (req) => {
-    await run(services, req, (ctx) => totpDisabler(ctx, req.body.code, services.clock()));
+  app.post('/auth/totp/disable', { schema: { tags: ['auth'], summary: 'Turn two-factor off (needs a current code)', body: Code, response: { 200: Me, ...errors(400, 401, 403, 409, 423, 429) } } }, async (req) => {
+    const now = services.clock();
+    const guess = await totpGuessCounter(services, req.actor, req.ip, now);
+    await run(services, req, (ctx) => totpDisabler(ctx, req.body.code, now));
+    await totpGuessSettled(services, guess, now);
     const settings = await settingsReader(db);
     return describe(services, { type: 'agent', id: req.actor!.id! }, req.csrfToken ?? '', settings.requireTotp);
   });
