@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, desc, eq } from 'drizzle-orm';
 import { generate } from 'otplib';
-import { agents, events, notifications, outboxEmails } from '../../server/db/schema.ts';
+import { agents, events, loginThrottles, notifications, outboxEmails } from '../../server/db/schema.ts';
+import { loginThrottleSweeper } from '../../server/domain/auth/loginThrottle.ts';
 import { DB_KINDS } from '../helpers/db.ts';
 import { PASSWORD, createTestApp, loginAgent, makeAgent, makeContact, type TestApp } from '../helpers/app.ts';
 import { API, expectError } from './helpers.ts';
@@ -242,5 +243,28 @@ describe.each(DB_KINDS)('two-factor codes from a signed-in session on %s', (kind
     for (const r of answers.filter((x) => x.statusCode !== 400)) expectError(r, 423, 'locked');
     const [row] = await t.services.database.db.select().from(agents).where(eq(agents.id, agent.id));
     expect(row!.totpEnabled).toBe(true);
+  });
+});
+
+describe.each(DB_KINDS)('old counters on %s', (kind) => {
+  it('are swept once quiet for a day, unless still locked', async () => {
+    const t = await createTestApp(kind);
+    try {
+      const start = new Date();
+      t.setNow(start);
+      const quiet = await makeAgent(t);
+      const locked = await makeAgent(t);
+      await login(t, quiet.email, 'wrong', freshIp());
+      const ip = freshIp();
+      for (let i = 0; i < 5; i++) await login(t, locked.email, `wrong ${i}`, ip);
+      // A long lock that is still running a day later.
+      await t.services.database.db.update(loginThrottles).set({ lockedUntil: new Date(start.getTime() + 48 * 3_600_000) }).where(eq(loginThrottles.key, `pair:${locked.email}|${ip}`));
+      await loginThrottleSweeper(t.services.database.db, new Date(start.getTime() + 25 * 3_600_000));
+      const keys = (await t.services.database.db.select({ key: loginThrottles.key }).from(loginThrottles)).map((r) => r.key);
+      expect(keys.filter((k) => k.includes(quiet.email))).toEqual([]);
+      expect(keys).toContain(`pair:${locked.email}|${ip}`);
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { loginThrottles } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
@@ -101,6 +101,9 @@ export interface LoginAttempt {
  */
 export async function loginAttemptCounter(db: Db, email: string, ip: string | undefined, now: Date): Promise<LoginAttempt> {
   const keys = throttleKeys(email, ip);
+  // Counters quiet for a day and not locked remember nothing useful (their backoff is forgotten
+  // anyway): about one attempt in a hundred clears them, so guessed emails do not pile up rows.
+  if (Math.random() < 0.01) await loginThrottleSweeper(db, now);
   const byIp = await countAttempt(db, keys.ip, 'ip', now);
   if (!byIp.ok) {
     const minutes = minutesLeft(byIp.lockedUntil, now);
@@ -148,4 +151,10 @@ export async function loginAttemptSucceeded(db: Db, attempt: LoginAttempt, now: 
   await db.delete(loginThrottles).where(inArray(loginThrottles.key, [attempt.keys.pair]));
   await giveBack(db, attempt.keys.ip, 'ip', now);
   if (!attempt.accountLocked) await giveBack(db, attempt.keys.account, 'account', now);
+}
+
+/** Deletes counters that no longer count anything: quiet for THROTTLE.forgetHours and not locked. */
+export async function loginThrottleSweeper(db: Db, now: Date): Promise<void> {
+  const before = new Date(now.getTime() - THROTTLE.forgetHours * 3_600_000);
+  await db.delete(loginThrottles).where(and(lt(loginThrottles.windowStartedAt, before), or(isNull(loginThrottles.lockedUntil), lt(loginThrottles.lockedUntil, now))));
 }
