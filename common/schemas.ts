@@ -405,9 +405,25 @@ export const EventOut = z
 export type EventOut = z.infer<typeof EventOut>;
 
 export const TokenOut = z
-  .object({ id: Id, name: z.string(), prefix: z.string(), role: z.enum(TOKEN_ROLES), lastUsedAt: IsoDate.nullable(), revokedAt: IsoDate.nullable(), createdAt: IsoDate })
+  .object({
+    id: Id,
+    name: z.string(),
+    prefix: z.string(),
+    role: z.enum(TOKEN_ROLES),
+    /** Role agent: the teams it sees, like an agent's memberships (plus conversations without a team). */
+    teamIds: z.array(Id),
+    lastUsedAt: IsoDate.nullable(),
+    revokedAt: IsoDate.nullable(),
+    createdAt: IsoDate,
+  })
   .meta({ id: 'ApiToken' });
-export const TokenCreate = z.object({ name: z.string().trim().min(1).max(120), role: z.enum(TOKEN_ROLES).default('agent') });
+export const TokenCreate = z.object({
+  name: z.string().trim().min(1).max(120),
+  /** admin: every conversation and setting; agent: what an agent of `teamIds` sees. */
+  role: z.enum(TOKEN_ROLES).default('agent').describe('admin sees everything; agent sees what an agent of teamIds sees (their conversations and those without a team)'),
+  /** Role agent only: the teams the token works for. */
+  teamIds: z.array(Id).max(50).default([]).describe('Role agent only: the teams whose conversations (and private notes) the token sees'),
+});
 
 export const LoginBody = z.object({
   email: z.string().trim().toLowerCase().min(3).max(254),
@@ -432,6 +448,8 @@ export const Me = z
     mustEnrollTotp: z.boolean(),
     /** Customers: the code shown in every email we send them (null: not set). */
     antiPhishingCode: z.string().nullable().optional(),
+    /** Customers: a password is set (false: signed in by email code only; a first password needs no current one). */
+    hasPassword: z.boolean().optional(),
     csrfToken: z.string(),
   })
   .meta({ id: 'Me' });

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { TOKEN_ROLES } from '../common/enums.ts';
 import { SYSTEM, transact } from './domain/context.ts';
-import { apiTokenCreator } from './domain/auth/apiTokens.ts';
+import { apiTokenCreator, teamRefsResolver } from './domain/auth/apiTokens.ts';
 import { agentCreator } from './domain/directory/agents.ts';
 import { seedDemo } from './db/seed.ts';
 import { AppError } from './errors.ts';
@@ -19,7 +19,8 @@ Commands:
   migrate                                  apply database migrations
   seed                                     load the demo desk (once per database)
   create-admin --email E --password P [--name N]
-  create-api-token --name N [--role admin|agent]   prints the token once
+  create-api-token --name N [--role admin|agent] [--team SLUG ...]   prints the token once
+                                    (an agent token sees what an agent of its teams sees)
   import-articles DIR                      import help center articles (structure.json + *.md with front matter)
   export-articles DIR                      export them in the same format (round-trips)
 
@@ -36,6 +37,7 @@ async function main(argv: string[]) {
       password: { type: 'string' },
       name: { type: 'string' },
       role: { type: 'string' },
+      team: { type: 'string', multiple: true },
       build: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -89,12 +91,16 @@ async function main(argv: string[]) {
       return;
     }
     case 'create-api-token': {
-      const input = z.object({ name: z.string().min(1, 'is required'), role: z.enum(TOKEN_ROLES).default('agent') }).safeParse(values);
+      const input = z.object({ name: z.string().min(1, 'is required'), role: z.enum(TOKEN_ROLES).default('agent'), team: z.array(z.string().min(1)).default([]) }).safeParse(values);
       if (!input.success) throw new AppError('validation_failed', `create-api-token: ${input.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; ')}`);
       const { database } = await prepareDatabase(env);
       try {
-        const token = await transact(offlineServices(env, database), SYSTEM, (ctx) => apiTokenCreator(ctx, input.data));
-        console.log(`API token "${token.name}" (${token.role}). It is shown only this once:\n${token.token}`);
+        // --team takes a team's slug (or id); an agent token sees what an agent of those teams sees.
+        const token = await transact(offlineServices(env, database), SYSTEM, async (ctx) =>
+          apiTokenCreator(ctx, { name: input.data.name, role: input.data.role, teamIds: await teamRefsResolver(ctx, input.data.team) }),
+        );
+        const scope = token.role === 'agent' ? ` for ${token.teamIds.length ? `${token.teamIds.length} team(s)` : 'conversations without a team only'}` : '';
+        console.log(`API token "${token.name}" (${token.role}${scope}). It is shown only this once:\n${token.token}`);
       } finally {
         await database.close();
       }

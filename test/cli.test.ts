@@ -37,6 +37,7 @@ describe('switchboard CLI on the embedded database', () => {
     for (const [args, message] of [
       [['create-admin', '--email', 'nope', '--password', 'short'], /--email: Invalid email/],
       [['create-api-token'], /--name/],
+      [['create-api-token', '--name', 'crm', '--team', 'no-such-team'], /No team no-such-team/],
       [['frobnicate'], /Unknown command "frobnicate"/],
       [['migrate', '--bogus'], /Unknown option '--bogus'/],
     ] as const) {

@@ -11,7 +11,7 @@ import type { DomainEvent, EventBus } from '../realtime/bus.ts';
 export type Actor =
   | { type: 'agent'; id: string; role: AgentRole; teamIds: string[]; name: string }
   | { type: 'contact'; id: string }
-  | { type: 'token'; id: string; role: TokenRole }
+  | { type: 'token'; id: string; role: TokenRole; teamIds: string[] }
   | { type: 'system'; id: null };
 
 export const SYSTEM: Actor = { type: 'system', id: null };

@@ -22,6 +22,7 @@ import { presentEvent, presentMessage } from '../routes/api/present.ts';
 import { SESSION_COOKIE } from '../routes/authenticate.ts';
 import { type DomainEvent, FAIL_FAST_REDIS } from './bus.ts';
 import { attachChatSignals } from './chatSignals.ts';
+import { attachSessionCutter, rememberSocketAuth } from './sessionCutter.ts';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { agents, apiTokens, attachments, contacts, conversations, messages } from '../db/schema.ts';
 
@@ -71,11 +72,13 @@ function cookieValue(header: string | undefined, name: string): string | undefin
 async function authenticateSocket(services: Services, socket: Socket): Promise<Actor> {
   const { db } = services.database;
   const now = services.clock();
+  const startedAt = Date.now();
   const token = socket.handshake.auth?.token;
   if (typeof token === 'string' && token) {
     const row = await cached(services, `token:${sha256(token)}`, ['api_tokens.'], 30_000, () => apiTokenResolver(db, token, now));
     if (!row) throw new AppError('unauthenticated', 'Invalid or revoked API token');
-    return { type: 'token', id: row.id, role: row.role };
+    rememberSocketAuth(socket, { sessionId: null, principal: { type: 'token', id: row.id }, expiresAt: null, startedAt });
+    return { type: 'token', id: row.id, role: row.role, teamIds: row.teamIds };
   }
   // A cookie rides along with any page's request, so a cross-site page must not be able to open our socket.
   const origin = socket.handshake.headers.origin;
@@ -88,6 +91,7 @@ async function authenticateSocket(services: Services, socket: Socket): Promise<A
   if (!session || session.mfaPending) throw new AppError('unauthenticated', 'Sign in first');
   const loaded = session.principalType === 'agent' ? await agentActorLoader(db, session.principalId) : await contactActorLoader(db, session.principalId);
   if (!loaded) throw new AppError('unauthenticated', 'Sign in first');
+  rememberSocketAuth(socket, { sessionId: session.id, principal: { type: session.principalType, id: session.principalId }, expiresAt: session.expiresAt, startedAt });
   return loaded.actor;
 }
 
@@ -143,12 +147,19 @@ export async function attachRealtime(server: HttpServer, services: Services): Pr
       });
   });
 
+  // A session's end (logout, password change, disable, token revoked) cuts its sockets on every process.
+  const cutter = attachSessionCutter(io, services);
   io.on('connection', (socket) => {
+    cutter.watch(socket);
     const actor = socket.data.actor as Actor;
     if (actor.type === 'agent') {
       void socket.join(rooms.agent(actor.id));
       for (const t of actor.teamIds) void socket.join(rooms.team(t));
       void socket.join(actor.role === 'agent' ? rooms.unteamed : rooms.allConversations);
+    } else if (actor.type === 'token' && actor.role === 'agent') {
+      // An agent-role token hears what an agent of its teams hears (see teamScoped in policy.ts).
+      for (const t of actor.teamIds) void socket.join(rooms.team(t));
+      void socket.join(rooms.unteamed);
     } else if (isStaff(actor)) {
       void socket.join(rooms.allConversations);
     }
@@ -214,6 +225,7 @@ export async function attachRealtime(server: HttpServer, services: Services): Pr
     async close() {
       unsubscribe();
       stopResync();
+      cutter.stop();
       updates.stop();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       for (const r of redis) r.disconnect();

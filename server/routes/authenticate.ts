@@ -23,6 +23,8 @@ declare module 'fastify' {
     authVia: 'session' | 'token' | null;
     /** The session's CSRF token, for /auth/me. */
     csrfToken: string | null;
+    /** The session's id (sha256 of its cookie secret): a password change keeps this one, ends the others. */
+    sessionId: string | null;
     /** The agent must enrol in two-factor before anything else. */
     mustEnrollTotp: boolean;
   }
@@ -55,6 +57,7 @@ export function registerAuthentication(app: FastifyInstance, services: Services)
   app.decorateRequest('actor', null);
   app.decorateRequest('authVia', null);
   app.decorateRequest('csrfToken', null);
+  app.decorateRequest('sessionId', null);
   app.decorateRequest('mustEnrollTotp', false);
 
   app.addHook('onRequest', async (req: FastifyRequest, _reply: FastifyReply) => {
@@ -67,7 +70,7 @@ export function registerAuthentication(app: FastifyInstance, services: Services)
       if (scheme?.toLowerCase() !== 'bearer' || !token) throw new AppError('unauthenticated', 'Authorization must be "Bearer <token>"');
       const row = await cached(services, `token:${sha256(token)}`, ['api_tokens.'], 30_000, () => apiTokenResolver(db, token, now));
       if (!row) throw new AppError('unauthenticated', 'Invalid or revoked API token');
-      req.actor = { type: 'token', id: row.id, role: row.role };
+      req.actor = { type: 'token', id: row.id, role: row.role, teamIds: row.teamIds };
       req.authVia = 'token';
       return;
     }
@@ -81,6 +84,7 @@ export function registerAuthentication(app: FastifyInstance, services: Services)
     req.actor = loaded.actor;
     req.authVia = 'session';
     req.csrfToken = session.csrfToken;
+    req.sessionId = session.id;
     if (UNSAFE.has(req.method)) {
       const sent = req.headers['x-csrf-token'];
       if (typeof sent !== 'string' || !safeEqual(sent, session.csrfToken)) {

@@ -21,6 +21,7 @@ const BODIES: Record<string, unknown> = {
   'POST /auth/totp/enable': { code: '123456' },
   'POST /auth/totp/disable': { code: '123456' },
   'PATCH /auth/customer/profile': { name: 'Someone' },
+  'POST /auth/password': { currentPassword: 'not the password', newPassword: 'another long passphrase' },
   'POST /conversations': { subject: 'Deposit missing', body: 'Where is it?' },
   'PATCH /conversations/{id}': { status: 'open' },
   'POST /conversations/{id}/messages': { body: 'hello' },
@@ -327,10 +328,14 @@ describe.each(DB_KINDS)('API authorization on %s', (kind) => {
     const stored = await admin.request('GET', url);
     expect(stored.json()).toMatchObject({ role: 'agent', capacity: 3, name: 'Renamed Me' });
 
-    const changed = await session.request('PATCH', url, { password: 'a brand new password' });
+    // Their own password: not through PATCH (it does not ask for the current one) but POST /auth/password.
+    expectError(await session.request('PATCH', url, { password: 'a brand new password' }), 403, 'forbidden');
+    const elsewhere = await loginAgent(t, me.email);
+    const changed = await session.request('POST', `${API}/auth/password`, { currentPassword: PASSWORD, newPassword: 'a brand new password' });
     expect(changed.statusCode, changed.body).toBe(200);
-    // A password change ends every session of the agent, this one included.
-    expectError(await session.request('GET', `${API}/auth/me`), 401, 'unauthenticated');
+    // A password change ends every other session of the agent; this one goes on.
+    expect((await session.request('GET', `${API}/auth/me`)).statusCode).toBe(200);
+    expectError(await elsewhere.request('GET', `${API}/auth/me`), 401, 'unauthenticated');
     await expect(loginAgent(t, me.email, PASSWORD)).rejects.toThrow(/401/);
     const again = await loginAgent(t, me.email, 'a brand new password');
     expect((await again.request('GET', `${API}/auth/me`)).json()).toMatchObject({ id: me.id, name: 'Renamed Me' });

@@ -162,7 +162,7 @@ describe.each(DB_KINDS)('every change writes an event, on %s', (kind) => {
     const rows = await since(from);
     expect(rows.map((e) => e.type)).toEqual(['api_tokens.create', 'api_tokens.revoke']);
     expect(rows.every((e) => e.subjectId === id && e.actorId === adminId)).toBe(true);
-    expect(rows[0]!.data).toEqual({ name: 'zapier', role: 'agent' });
+    expect(rows[0]!.data).toEqual({ name: 'zapier', role: 'agent', teamIds: [] });
     expect(await rowsText()).not.toContain(secret);
   });
 

@@ -57,4 +57,40 @@ describe.skipIf(!hasChromium)('agent workspace in Chromium', () => {
     const body = (await res.json()) as { items: { body: string; direction: string; authorName: string }[] };
     expect(body.items.filter((m) => m.body === reply)).toEqual([expect.objectContaining({ direction: 'out', authorName: '张敏 Zhang Min' })]);
   }, 120_000);
+
+  it('an agent changes their password on the Security page: the current one is asked for, other sessions end', async () => {
+    const email = 'admin@switchboard.local';
+    const login = (password: string) => fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+    // Another session of the same agent, elsewhere.
+    const other = await login('switchboard-admin');
+    expect(other.status).toBe(200);
+    const otherCookie = other.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+
+    const page = await browser.newPage({ viewport: { width: 1366, height: 850 } });
+    await page.goto(`${server.url}/login`);
+    await page.getByTestId('login-email').fill(email);
+    await page.getByTestId('login-password').fill('switchboard-admin');
+    await page.getByTestId('login-submit').click();
+    await page.waitForURL(/\/agent/);
+    await page.goto(`${server.url}/agent/security`);
+
+    // A wrong current password is refused and changes nothing.
+    await page.getByTestId('password-current').fill('not my password');
+    await page.getByTestId('password-new').fill('a brand new admin passphrase');
+    await page.getByTestId('password-confirm').fill('a brand new admin passphrase');
+    await page.getByTestId('password-change').click();
+    await expect.poll(() => page.getByRole('alert').filter({ hasText: 'current password' }).count()).toBeGreaterThan(0);
+
+    await page.getByTestId('password-current').fill('switchboard-admin');
+    await page.getByTestId('password-change').click();
+    await expect.poll(() => page.getByTestId('password-current').inputValue()).toBe('');
+    await page.screenshot({ path: join(SHOTS, 'agent-security-password.png'), fullPage: true });
+
+    expect((await login('switchboard-admin')).status).toBe(401);
+    expect((await login('a brand new admin passphrase')).status).toBe(200);
+    // The other session ended; this page's session goes on.
+    expect((await fetch(`${server.url}/api/v1/auth/me`, { headers: { cookie: otherCookie } })).status).toBe(401);
+    const mine = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+    expect((await fetch(`${server.url}/api/v1/auth/me`, { headers: { cookie: mine } })).status).toBe(200);
+  }, 120_000);
 });

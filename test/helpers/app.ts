@@ -84,8 +84,8 @@ export async function makeContact(t: TestApp, email = `${unique('customer')}@exa
   return row!;
 }
 
-export async function makeToken(t: TestApp, role: 'admin' | 'agent') {
-  return asSystem(t, (ctx) => apiTokenCreator(ctx, { name: unique('token'), role }));
+export async function makeToken(t: TestApp, role: 'admin' | 'agent', teamIds: string[] = []) {
+  return asSystem(t, (ctx) => apiTokenCreator(ctx, { name: unique('token'), role, teamIds }));
 }
 
 /** A signed-in browser: session cookie + CSRF header on every request. */

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { boolean, integer, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import type { TokenRole } from '../../../common/enums.ts';
 import { agents } from './agents.ts';
@@ -36,8 +37,10 @@ export const apiTokens = pgTable(
     tokenHash: text('token_hash').notNull(),
     /** First characters, to recognise a token in lists. */
     prefix: text('prefix').notNull(),
-    /** admin or agent. */
+    /** admin (sees everything) or agent (sees what an agent of its teams sees). */
     role: text('role').$type<TokenRole>().notNull(),
+    /** Role agent: the teams whose conversations it sees (besides those without a team), like an agent's memberships. */
+    teamIds: uuid('team_ids').array().notNull().default(sql`'{}'::uuid[]`),
     /** Agent who created it (null from the CLI). */
     createdById: uuid('created_by_id').references(() => agents.id, { onDelete: 'set null' }),
     /** Last successful use. */
@@ -49,16 +52,18 @@ export const apiTokens = pgTable(
   (t) => [uniqueIndex('api_tokens_hash_key').on(t.tokenHash)],
 );
 
-/** Failed-login counters per account and per IP, shared by every process. */
+/** Login attempt counters per account, per account+source and per source, shared by every process. */
 export const loginThrottles = pgTable('login_throttles', {
-  /** `account:<email>` or `ip:<address>`. */
+  /** `account:<email>`, `pair:<email>|<address>` or `ip:<address>`. */
   key: text('key').primaryKey(),
-  /** Failures in the current window. */
+  /** Attempts in the current window, counted before the secret is checked (a success gives its one back). */
   failures: integer('failures').notNull().default(0),
   /** Start of the current window. */
   windowStartedAt: ts('window_started_at').notNull().defaultNow(),
   /** Refuse logins until then. */
   lockedUntil: ts('locked_until'),
+  /** Locks since the last success (or a quiet day): each lock lasts twice as long as the one before. */
+  locks: integer('locks').notNull().default(0),
 });
 
 /** One-time login codes emailed to customers. */

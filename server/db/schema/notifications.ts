@@ -11,8 +11,8 @@ export const notifications = pgTable(
     id: uuid('id').primaryKey().defaultRandom(),
     /** Who is notified. */
     agentId: uuid('agent_id').notNull().references(() => agents.id, { onDelete: 'cascade' }),
-    /** assigned, mentioned or sla_breach. */
-    type: text('type').$type<'assigned' | 'mentioned' | 'sla_breach' | 'chat_missed'>().notNull(),
+    /** assigned, mentioned, sla_breach, chat_missed, or login_locked (failed sign-ins locked the agent's account or a source). */
+    type: text('type').$type<'assigned' | 'mentioned' | 'sla_breach' | 'chat_missed' | 'login_locked'>().notNull(),
     /** Conversation it is about. */
     conversationId: uuid('conversation_id'),
     /** The event that caused it; (agent, event) is unique so a retried job notifies once. */

@@ -1,26 +1,34 @@
-import { and, desc, eq, gt, isNull } from 'drizzle-orm';
-import type { Db } from '../../db/client.ts';
+import { and, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import { contacts, emailCodes } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
 import { type Ctx, recordEvent } from '../context.ts';
 import { emailQueuer } from '../system/emailQueuer.ts';
 import { pendingConversationsClaimer } from '../contacts/addressConfirmer.ts';
-import { loginThrottleCheck, loginThrottleFail, loginThrottleReset } from './loginThrottle.ts';
-import { hashPassword, sha256, sixDigits, verifyPassword } from './secrets.ts';
+import type { Services } from '../context.ts';
+import { loginAlarmRaiser } from './loginAlarmRaiser.ts';
+import { accountLockedError, loginAttemptCounter, loginAttemptSucceeded } from './loginThrottle.ts';
+import { sha256, sixDigits, verifyPassword } from './secrets.ts';
 
 const CODE_MINUTES = 10;
 const CODE_ATTEMPTS = 5;
 
-/** A customer signs in with email and password. */
-export async function customerPasswordAuthenticator(db: Db, input: { email: string; password: string; ip?: string; now: Date }) {
+/**
+ * A customer signs in with email and password. Counted before the password is checked (see
+ * loginThrottle). Customers have no second factor: while failures from many places lock the
+ * account, the password alone is refused and the emailed code is the way in.
+ */
+export async function customerPasswordAuthenticator(services: Services, input: { email: string; password: string; ip?: string; now: Date }) {
+  const db = services.database.db;
   const email = input.email.trim().toLowerCase();
-  await loginThrottleCheck(db, email, input.ip, input.now);
+  const attempt = await loginAttemptCounter(db, email, input.ip, input.now);
   const [contact] = await db.select().from(contacts).where(eq(contacts.email, email)).limit(1);
-  if (!(await verifyPassword(contact?.passwordHash, input.password)) || !contact) {
-    await loginThrottleFail(db, email, input.ip, input.now);
+  const ok = await verifyPassword(contact?.passwordHash, input.password);
+  if (attempt.accountLocked || !ok || !contact) {
+    if (attempt.started) await loginAlarmRaiser(services, email, input.ip, attempt.started).catch(() => {});
+    if (attempt.accountLocked) throw accountLockedError(attempt, input.now, 'You can still sign in with a code sent to your email.');
     throw new AppError('invalid_credentials', 'Wrong email or password');
   }
-  await loginThrottleReset(db, email);
+  await loginAttemptSucceeded(db, attempt, input.now);
   return contact;
 }
 
@@ -48,21 +56,34 @@ export async function customerCodeSender(ctx: Ctx, email: string, now: Date): Pr
   });
 }
 
-/** Checks a code; a new address becomes a contact. Five wrong guesses kill the code. */
+/**
+ * Checks a code; a new address becomes a contact. Five wrong guesses kill the code: each guess is
+ * counted by one conditional UPDATE before the code is compared, so concurrent guesses cannot get
+ * past the limit, and a right code is consumed by one conditional UPDATE, so it signs in once.
+ */
 export async function customerCodeVerifier(ctx: Ctx, input: { email: string; code: string; now: Date }) {
   const email = input.email.trim().toLowerCase();
-  const [row] = await ctx.db
-    .select()
+  const expired = { ok: false as const, reason: 'The code has expired; ask for a new one' };
+  const [latest] = await ctx.db
+    .select({ id: emailCodes.id })
     .from(emailCodes)
     .where(and(eq(emailCodes.email, email), isNull(emailCodes.consumedAt), gt(emailCodes.expiresAt, input.now)))
     .orderBy(desc(emailCodes.createdAt))
     .limit(1);
-  if (!row || row.attempts >= CODE_ATTEMPTS) return { ok: false as const, reason: 'The code has expired; ask for a new one' };
-  if (row.codeHash !== sha256(`${email}:${input.code}`)) {
-    await ctx.db.update(emailCodes).set({ attempts: row.attempts + 1 }).where(eq(emailCodes.id, row.id));
-    return { ok: false as const, reason: 'Wrong code' };
-  }
-  await ctx.db.update(emailCodes).set({ consumedAt: input.now }).where(eq(emailCodes.id, row.id));
+  if (!latest) return expired;
+  const [counted] = await ctx.db
+    .update(emailCodes)
+    .set({ attempts: sql`${emailCodes.attempts} + 1` })
+    .where(and(eq(emailCodes.id, latest.id), lt(emailCodes.attempts, CODE_ATTEMPTS), isNull(emailCodes.consumedAt)))
+    .returning();
+  if (!counted) return expired;
+  if (counted.codeHash !== sha256(`${email}:${input.code}`)) return { ok: false as const, reason: 'Wrong code' };
+  const [used] = await ctx.db
+    .update(emailCodes)
+    .set({ consumedAt: input.now })
+    .where(and(eq(emailCodes.id, counted.id), isNull(emailCodes.consumedAt)))
+    .returning({ id: emailCodes.id });
+  if (!used) return expired;
   let [contact] = await ctx.db.select().from(contacts).where(eq(contacts.email, email)).limit(1);
   if (!contact) {
     [contact] = await ctx.db.insert(contacts).values({ email, name: email.split('@')[0] ?? '' }).returning();
@@ -73,11 +94,10 @@ export async function customerCodeVerifier(ctx: Ctx, input: { email: string; cod
   return { ok: true as const, contact: contact! };
 }
 
-/** A signed-in customer sets or changes their password and anti-phishing code. */
-export async function customerProfileUpdater(ctx: Ctx, input: { password?: string; antiPhishingCode?: string | null; name?: string }) {
+/** A signed-in customer sets their name and anti-phishing code (a password goes through passwordChanger). */
+export async function customerProfileUpdater(ctx: Ctx, input: { antiPhishingCode?: string | null; name?: string }) {
   if (ctx.actor.type !== 'contact') throw new AppError('forbidden', 'Only customers have a customer profile');
   const set: Partial<typeof contacts.$inferInsert> = { updatedAt: new Date() };
-  if (input.password) set.passwordHash = await hashPassword(input.password);
   if (input.antiPhishingCode !== undefined) set.antiPhishingCode = input.antiPhishingCode;
   if (input.name !== undefined) set.name = input.name;
   const [contact] = await ctx.db.update(contacts).set(set).where(eq(contacts.id, ctx.actor.id)).returning();
@@ -85,7 +105,7 @@ export async function customerProfileUpdater(ctx: Ctx, input: { password?: strin
     type: 'contacts.update',
     subjectType: 'contact',
     subjectId: ctx.actor.id,
-    // Never the password or the code itself in the history.
+    // Never the code itself in the history.
     data: { changed: Object.keys(input).filter((k) => (input as any)[k] !== undefined) },
   });
   return contact!;

@@ -39,14 +39,18 @@ export function requireAdmin(actor: Actor | null): Actor {
 
 type ConversationAccess = { contactId: string; teamId: string | null; assigneeId: string | null };
 
+/** Staff limited to their teams: agents with role agent, and API tokens with role agent (scoped to the token's teams). */
+export const isTeamScoped = (a: Actor): a is Extract<Actor, { type: 'agent' | 'token' }> => (a.type === 'agent' || a.type === 'token') && a.role === 'agent';
+
 /**
- * Conversations: customers see their own; agents those assigned to them, in their teams or
- * not yet in any team; supervisors, admins and integration tokens see all.
+ * Conversations: customers see their own; agents (and agent-role tokens) those in their teams or
+ * not yet in any team, agents also those assigned to them; supervisors, admins and admin tokens
+ * see all.
  */
 export function canSeeConversation(actor: Actor, c: ConversationAccess): boolean {
   if (actor.type === 'contact') return c.contactId === actor.id;
-  if (actor.type === 'agent' && actor.role === 'agent') {
-    return c.assigneeId === actor.id || c.teamId === null || actor.teamIds.includes(c.teamId);
+  if (isTeamScoped(actor)) {
+    return (actor.type === 'agent' && c.assigneeId === actor.id) || c.teamId === null || actor.teamIds.includes(c.teamId);
   }
   return true;
 }
@@ -54,8 +58,9 @@ export function canSeeConversation(actor: Actor, c: ConversationAccess): boolean
 /** The same rule as a WHERE clause, for lists and search. */
 export function conversationScope(actor: Actor): SQL | undefined {
   if (actor.type === 'contact') return eq(conversations.contactId, actor.id);
-  if (actor.type === 'agent' && actor.role === 'agent') {
-    const clauses = [eq(conversations.assigneeId, actor.id), isNull(conversations.teamId)];
+  if (isTeamScoped(actor)) {
+    const clauses = [isNull(conversations.teamId)];
+    if (actor.type === 'agent') clauses.push(eq(conversations.assigneeId, actor.id));
     if (actor.teamIds.length) clauses.push(inArray(conversations.teamId, actor.teamIds));
     return or(...clauses);
   }

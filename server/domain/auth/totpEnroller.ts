@@ -2,9 +2,27 @@ import { eq } from 'drizzle-orm';
 import { generateSecret, generateURI } from 'otplib';
 import { agents } from '../../db/schema.ts';
 import { AppError } from '../../errors.ts';
-import { type Ctx, recordEvent } from '../context.ts';
+import { type Actor, type Ctx, type Services, recordEvent } from '../context.ts';
 import { totpValid } from './agentAuthenticator.ts';
+import { type LoginAttempt, loginAttemptCounter, loginAttemptSucceeded } from './loginThrottle.ts';
 import { isAgent } from './policy.ts';
+
+/**
+ * Counts a guess at a two-factor code made from a signed-in session (turning 2FA on or off), like
+ * a login attempt and before the code is checked, so a stolen session cannot try every code.
+ * Runs outside the change's transaction so that a wrong code still counts. The caller reports the
+ * outcome with totpGuessSettled.
+ */
+export async function totpGuessCounter(services: Services, actor: Actor | null, ip: string | undefined, now: Date): Promise<LoginAttempt | null> {
+  if (!actor || actor.type !== 'agent') return null;
+  const [agent] = await services.database.db.select({ email: agents.email }).from(agents).where(eq(agents.id, actor.id)).limit(1);
+  return agent ? loginAttemptCounter(services.database.db, agent.email, ip, now) : null;
+}
+
+/** The code was right: the guess is given back. */
+export async function totpGuessSettled(services: Services, attempt: LoginAttempt | null, now: Date): Promise<void> {
+  if (attempt) await loginAttemptSucceeded(services.database.db, attempt, now);
+}
 
 function self(ctx: Ctx) {
   if (!isAgent(ctx.actor)) throw new AppError('forbidden', 'Two-factor authentication is for agents');

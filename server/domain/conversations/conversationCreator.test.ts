@@ -159,7 +159,7 @@ describe.each(DB_KINDS)('conversationCreator on %s', (kind) => {
 
   it('leaves nothing behind when the transaction it is called in fails', async () => {
     const before = await rowCounts(t);
-    const actor: Actor = { type: 'token', id: tokenId, role: 'admin' };
+    const actor: Actor = { type: 'token', id: tokenId, role: 'admin', teamIds: [] };
     await expect(
       transact(t.services, actor, async (ctx) => {
         await conversationCreator(ctx, { subject: 'Rolled back', body: 'x', contact: { email: 'rolled-back@example.com', name: '' }, mode: 'async', language: 'en', fields: {}, tags: [] });

@@ -91,6 +91,8 @@ export async function agentUpdater(ctx: Ctx, id: string, patch: AgentUpdate) {
     const extra = Object.keys(patch).filter((k) => !SELF_FIELDS.has(k));
     if (extra.length) throw forbidden(`Only admins can change ${extra.join(', ')}`);
   }
+  // Your own password needs your current one (a stolen session must not be enough): /auth/password asks for it.
+  if (self && patch.password) throw forbidden('Change your own password on the Security page (POST /auth/password): it asks for your current one');
   const before = await agentGetter(ctx, id);
   const demotes = (patch.role && patch.role !== 'admin') || patch.disabled === true;
   if (before.role === 'admin' && demotes) {
@@ -108,7 +110,7 @@ export async function agentUpdater(ctx: Ctx, id: string, patch: AgentUpdate) {
   if (patch.resetTotp) Object.assign(set, { totpEnabled: false, totpSecret: null });
   await ctx.db.update(agents).set(set).where(eq(agents.id, id));
   await linkAgent(ctx.db, id, patch.teamIds, patch.skillIds);
-  if (patch.password || patch.disabled || patch.resetTotp) await sessionsRevoker(ctx.db, { type: 'agent', id });
+  if (patch.password || patch.disabled || patch.resetTotp) await sessionsRevoker(ctx, { type: 'agent', id });
 
   const { password: _p, resetTotp: _r, ...visible } = patch;
   const change = diff(before as unknown as Record<string, unknown>, visible as Record<string, unknown>);

@@ -147,6 +147,7 @@ export const presentToken = (t: typeof apiTokens.$inferSelect) => ({
   name: t.name,
   prefix: t.prefix,
   role: t.role,
+  teamIds: t.teamIds,
   lastUsedAt: iso(t.lastUsedAt),
   revokedAt: iso(t.revokedAt),
   createdAt: t.createdAt.toISOString(),

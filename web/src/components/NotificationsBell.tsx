@@ -9,7 +9,7 @@ import { useNotifications } from '../queries.ts';
 import { RelativeTime } from './Badges.tsx';
 import { IconBell } from './icons.tsx';
 
-const TYPE_COLORS = { assigned: 'indigo', mentioned: 'teal', sla_breach: 'red', chat_missed: 'orange' } as const;
+const TYPE_COLORS = { assigned: 'indigo', mentioned: 'teal', sla_breach: 'red', chat_missed: 'orange', login_locked: 'red' } as const;
 
 /** The header bell: unread count, the latest notifications, click to open, mark all read. */
 export function NotificationsBell() {
@@ -76,9 +76,10 @@ export function NotificationsBell() {
                     </Badge>
                     <RelativeTime iso={n.createdAt} size="xs" />
                   </Group>
-                  <Text size="sm" fw={n.readAt ? 400 : 600} lineClamp={1}>
+                  <Text size="sm" fw={n.readAt ? 400 : 600} lineClamp={n.type === 'login_locked' ? 3 : 1}>
                     {n.data.number ? `#${n.data.number} ` : ''}
                     {n.data.subject ?? ''}
+                    {n.type === 'login_locked' && t(`notifications.loginLocked.${n.data.scope === 'account' ? 'account' : 'source'}`, { ip: n.data.ip ?? '?', until: new Date(String(n.data.until)).toLocaleString() })}
                   </Text>
                   {n.data.excerpt && (
                     <Text size="xs" c="dimmed" lineClamp={2}>

@@ -286,11 +286,11 @@ function useNotificationAlerts() {
     const data = { ...(n.data ?? {}), number: n.data?.number ?? n.number, subject: n.data?.subject ?? n.subject, excerpt: n.data?.excerpt ?? n.excerpt };
     queryClient.setQueryData<{ items: AgentNotification[]; unread: number }>(['notifications'], (old) => (old ? { ...old, unread: old.unread + 1 } : old));
     playChime();
-    const type = n.type === 'assigned' || n.type === 'mentioned' || n.type === 'sla_breach' || n.type === 'chat_missed' ? n.type : null;
+    const type = n.type === 'assigned' || n.type === 'mentioned' || n.type === 'sla_breach' || n.type === 'chat_missed' || n.type === 'login_locked' ? n.type : null;
     // A missed chat offer set me away: show it in the presence switch.
     if (type === 'chat_missed') void queryClient.invalidateQueries({ queryKey: meKey });
     notifications.show({
-      color: type === 'sla_breach' || type === 'chat_missed' ? 'red' : 'indigo',
+      color: type === 'sla_breach' || type === 'chat_missed' || type === 'login_locked' ? 'red' : 'indigo',
       title: type ? t(`notifications.types.${type}`) : t('notifications.title'),
       message: `${data.number ? `#${data.number} ` : ''}${data.subject ?? ''}${data.excerpt ? ` — ${data.excerpt}` : ''}`,
       autoClose: 6000,

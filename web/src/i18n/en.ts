@@ -298,6 +298,15 @@ const en = {
     turnedOn: 'Two-factor authentication is now on.',
     turnedOff: 'Two-factor authentication is now off.',
     disableBlocked: 'Two-factor authentication is required for every agent on this desk, so it cannot be turned off.',
+    passwordTitle: 'Password',
+    passwordText: 'Changing your password signs you out everywhere else (other browsers and devices).',
+    currentPassword: 'Current password',
+    newPassword: 'New password (at least 10 characters)',
+    confirmPassword: 'Repeat the new password',
+    changePassword: 'Change password',
+    passwordShort: 'Use at least 10 characters.',
+    passwordMismatch: 'The passwords do not match.',
+    passwordChanged: 'Password changed. Your other sessions were signed out.',
   },
   admin: {
     title: 'Administration',
@@ -457,6 +466,10 @@ const en = {
       done: 'I have copied it',
       empty: 'No API tokens yet.',
       usage: 'Send it as “Authorization: Bearer <token>”.',
+      teams: 'Teams',
+      noTeams: 'Only conversations without a team',
+      agentScope: 'Sees what an agent of its teams sees: their conversations (with private notes) and those without a team.',
+      adminScope: 'Sees and changes everything, like an administrator.',
     },
     replies: {
       canned: 'Canned replies',
@@ -594,6 +607,11 @@ const en = {
       mentioned: 'You were mentioned',
       sla_breach: 'SLA breached',
       chat_missed: 'Chat offer missed — you are now away',
+      login_locked: 'Failed sign-ins to your account',
+    },
+    loginLocked: {
+      account: 'Many failed sign-ins from several places: password-only sign-in is paused until {{until}}. Two-factor still gets you in.',
+      source: 'Several failed sign-ins from {{ip}}: that address is paused until {{until}}. If this was not you, check your password.',
     },
   },
   views: {
@@ -777,6 +795,9 @@ const en = {
       passwordShort: 'Use at least 10 characters.',
       passwordMismatch: 'The passwords do not match.',
       passwordSaved: 'Password saved.',
+      currentPassword: 'Current password',
+      changeHint: 'Changing your password signs you out on your other devices.',
+      changePassword: 'Change password',
     },
   },
   chat: {

@@ -300,6 +300,15 @@ const zhCN: Resources = {
     turnedOn: '两步验证已开启。',
     turnedOff: '两步验证已关闭。',
     disableBlocked: '本服务台要求所有客服开启两步验证，因此无法关闭。',
+    passwordTitle: '登录密码',
+    passwordText: '修改密码后，您在其他浏览器和设备上的登录都会退出。',
+    currentPassword: '当前密码',
+    newPassword: '新密码（至少 10 个字符）',
+    confirmPassword: '再次输入新密码',
+    changePassword: '修改密码',
+    passwordShort: '密码至少需要 10 个字符。',
+    passwordMismatch: '两次输入的密码不一致。',
+    passwordChanged: '密码已修改，其他登录已退出。',
   },
   admin: {
     title: '系统管理',
@@ -459,6 +468,10 @@ const zhCN: Resources = {
       done: '我已复制',
       empty: '暂无 API 令牌。',
       usage: '调用时使用请求头“Authorization: Bearer <令牌>”。',
+      teams: '团队',
+      noTeams: '仅限未分配团队的会话',
+      agentScope: '与所选团队的客服权限相同：可见这些团队的会话（含内部备注）以及未分配团队的会话。',
+      adminScope: '与管理员权限相同，可查看和修改所有内容。',
     },
     replies: {
       canned: '快捷回复',
@@ -596,6 +609,11 @@ const zhCN: Resources = {
       mentioned: '有人提到了您',
       sla_breach: 'SLA 已超时',
       chat_missed: '未及时接入会话，已转为离开',
+      login_locked: '您的账户有登录失败',
+    },
+    loginLocked: {
+      account: '多个地点多次登录失败：在 {{until}} 之前暂停仅凭密码登录，使用双重验证仍可登录。',
+      source: '来自 {{ip}} 的登录多次失败：该地址在 {{until}} 之前被暂停。如果不是您本人，请检查您的密码。',
     },
   },
   views: {
@@ -779,6 +797,9 @@ const zhCN: Resources = {
       passwordShort: '密码至少需要 10 个字符。',
       passwordMismatch: '两次输入的密码不一致。',
       passwordSaved: '密码已保存。',
+      currentPassword: '当前密码',
+      changeHint: '修改密码后，您在其他设备上的登录都会退出。',
+      changePassword: '修改密码',
     },
   },
   chat: {

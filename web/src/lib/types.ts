@@ -36,7 +36,7 @@ export type SavedView = z.infer<typeof SavedViewOut>;
 /** An agent's notification (GET /notifications). */
 export interface AgentNotification {
   id: string;
-  type: 'assigned' | 'mentioned' | 'sla_breach' | 'chat_missed';
+  type: 'assigned' | 'mentioned' | 'sla_breach' | 'chat_missed' | 'login_locked';
   conversationId: string | null;
   data: { number?: number; subject?: string; excerpt?: string; kind?: string; [key: string]: unknown };
   readAt: string | null;

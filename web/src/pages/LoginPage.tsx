@@ -83,6 +83,9 @@ export function LoginPage() {
         setStep('totp');
         return;
       }
+      // While failed sign-ins from elsewhere lock the account, password + two-factor code together
+      // still get in: offer the code field (the server's message says so).
+      if (err instanceof ApiError && err.code === 'locked' && step === 'credentials') setStep('totp');
       if (step === 'totp') setTotp('');
       setError(describe(err));
     } finally {

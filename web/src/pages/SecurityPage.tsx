@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { Alert, Badge, Button, Code, CopyButton, Group, Paper, Stack, Text, TextInput, ThemeIcon, Title } from '@mantine/core';
+import { Alert, Badge, Button, Code, CopyButton, Group, Paper, PasswordInput, Stack, Text, TextInput, ThemeIcon, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
@@ -45,6 +45,67 @@ function CopyIconButton({ value }: { value: string }) {
         </Button>
       )}
     </CopyButton>
+  );
+}
+
+/**
+ * Changing the password needs the current one (a stolen session must not be enough); the server
+ * keeps this session and signs out every other.
+ */
+function PasswordCard() {
+  const { t } = useTranslation();
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [confirm, setConfirm] = useState('');
+  const [problem, setProblem] = useState<string | null>(null);
+  const change = useMutation({
+    mutationFn: (body: { currentPassword: string; newPassword: string }) => api.post<Me>('/auth/password', body),
+    onSuccess: () => {
+      setCurrent('');
+      setNext('');
+      setConfirm('');
+      notifications.show({ color: 'teal', message: t('security.passwordChanged') });
+    },
+  });
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    setProblem(null);
+    if (next.length < 10) return setProblem(t('security.passwordShort'));
+    if (next !== confirm) return setProblem(t('security.passwordMismatch'));
+    change.mutate({ currentPassword: current, newPassword: next });
+  }
+  return (
+    <Paper withBorder radius="md" p="lg">
+      <form onSubmit={submit}>
+        <Stack gap="xs">
+          <Text fw={600}>{t('security.passwordTitle')}</Text>
+          <Text size="sm" c="dimmed">
+            {t('security.passwordText')}
+          </Text>
+          {change.error && (
+            <Alert color="red" variant="light" icon={<IconAlert size={18} />} role="alert">
+              {change.error.message}
+            </Alert>
+          )}
+          <PasswordInput label={t('security.currentPassword')} autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.currentTarget.value)} maw={360} data-testid="password-current" />
+          <PasswordInput label={t('security.newPassword')} autoComplete="new-password" value={next} onChange={(e) => setNext(e.currentTarget.value)} maw={360} data-testid="password-new" />
+          <PasswordInput
+            label={t('security.confirmPassword')}
+            autoComplete="new-password"
+            value={confirm}
+            onChange={(e) => setConfirm(e.currentTarget.value)}
+            error={problem}
+            maw={360}
+            data-testid="password-confirm"
+          />
+          <Group>
+            <Button type="submit" disabled={!current || !next} loading={change.isPending} data-testid="password-change">
+              {t('security.changePassword')}
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Paper>
   );
 }
 
@@ -201,6 +262,8 @@ export function SecurityPage() {
           </form>
         )}
       </Paper>
+
+      <PasswordCard />
     </Stack>
   );
 }

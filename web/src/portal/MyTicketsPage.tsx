@@ -7,7 +7,7 @@ import { Link, useNavigate } from 'react-router-dom';
 import type { ConversationOut, Me } from '../../../common/schemas.ts';
 import { api } from '../api.ts';
 import type { Paged } from '../lib/types.ts';
-import { meKey } from '../queries.ts';
+import { meKey, useMe } from '../queries.ts';
 import { RelativeTime } from '../components/Badges.tsx';
 import { IconPlus, IconShield } from '../components/icons.tsx';
 import { CustomerStatusBadge } from './labels.tsx';
@@ -100,15 +100,18 @@ function ProfileCard() {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
   const [code, setCode] = useState('');
+  const me = useMe().data;
+  const [current, setCurrent] = useState('');
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
   const [pwError, setPwError] = useState<string | null>(null);
 
   const save = useMutation({
-    mutationFn: (body: { antiPhishingCode?: string | null; password?: string }) => api.patch<Me>('/auth/customer/profile', body),
+    mutationFn: (body: { antiPhishingCode?: string | null; password?: string; currentPassword?: string }) => api.patch<Me>('/auth/customer/profile', body),
     onSuccess: (me, body) => {
       queryClient.setQueryData(meKey, me);
       if (body.password) {
+        setCurrent('');
         setPassword('');
         setConfirm('');
         notifications.show({ color: 'teal', message: t('portal.profile.passwordSaved') });
@@ -159,24 +162,28 @@ function ProfileCard() {
           <Stack gap="sm">
             <Text fw={600}>{t('portal.profile.password')}</Text>
             <Text size="sm" c="dimmed">
-              {t('portal.profile.passwordHint')}
+              {/* A customer who signed in by email code sets a first password without a current one. */}
+              {me?.hasPassword ? t('portal.profile.changeHint') : t('portal.profile.passwordHint')}
             </Text>
+            {me?.hasPassword && (
+              <PasswordInput placeholder={t('portal.profile.currentPassword')} value={current} onChange={(e) => setCurrent(e.currentTarget.value)} autoComplete="current-password" data-testid="profile-current-password" />
+            )}
             <PasswordInput placeholder={t('portal.profile.newPassword')} value={password} onChange={(e) => setPassword(e.currentTarget.value)} autoComplete="new-password" data-testid="profile-password" />
             <PasswordInput placeholder={t('portal.profile.confirmPassword')} value={confirm} onChange={(e) => setConfirm(e.currentTarget.value)} autoComplete="new-password" error={pwError} data-testid="profile-password-confirm" />
             <Group>
               <Button
                 size="xs"
                 loading={save.isPending && Boolean(save.variables?.password)}
-                disabled={!password}
+                disabled={!password || (Boolean(me?.hasPassword) && !current)}
                 onClick={() => {
                   setPwError(null);
                   if (password.length < 10) return setPwError(t('portal.profile.passwordShort'));
                   if (password !== confirm) return setPwError(t('portal.profile.passwordMismatch'));
-                  save.mutate({ password });
+                  save.mutate(me?.hasPassword ? { password, currentPassword: current } : { password });
                 }}
                 data-testid="profile-password-save"
               >
-                {t('portal.profile.setPassword')}
+                {me?.hasPassword ? t('portal.profile.changePassword') : t('portal.profile.setPassword')}
               </Button>
             </Group>
           </Stack>

@@ -5,8 +5,9 @@ import { LoginBody, Me } from '../../../../common/schemas.ts';
 import { agentAuthenticator } from '../../../domain/auth/agentAuthenticator.ts';
 import { customerCodeSender, customerCodeVerifier, customerPasswordAuthenticator, customerProfileUpdater } from '../../../domain/auth/customerAuthenticator.ts';
 import { agentActorLoader, contactActorLoader } from '../../../domain/auth/principals.ts';
+import { passwordChanger } from '../../../domain/auth/passwordChanger.ts';
 import { sessionCreator, sessionDestroyer, type NewSession } from '../../../domain/auth/sessions.ts';
-import { totpDisabler, totpEnabler, totpSetup } from '../../../domain/auth/totpEnroller.ts';
+import { totpDisabler, totpEnabler, totpGuessCounter, totpGuessSettled, totpSetup } from '../../../domain/auth/totpEnroller.ts';
 import { SYSTEM, type Services, recordEvent, transact } from '../../../domain/context.ts';
 import { settingsReader } from '../../../domain/system/settings.ts';
 import { AppError } from '../../../errors.ts';
@@ -14,6 +15,8 @@ import { CSRF_COOKIE, SESSION_COOKIE } from '../../authenticate.ts';
 import { type Api, type RouteOptions, errors, run } from '../run.ts';
 
 const Code = z.object({ code: z.string().regex(/^\d{6}$/, 'six digits') });
+const NewPassword = z.string().min(10, 'Use at least 10 characters').max(200);
+const CurrentPassword = z.string().min(1).max(200).describe('Your current password (a customer who has none yet, signed in by email code, may leave it out)');
 /** Login endpoints get a per-IP request limit on top of the per-account lockout. */
 const loginLimit = { public: true, rateLimit: { max: 20, timeWindow: '1 minute' } };
 
@@ -60,6 +63,7 @@ async function describe(services: Services, principal: { type: 'agent' | 'contac
     status: null,
     mustEnrollTotp: false,
     antiPhishingCode: contact.antiPhishingCode,
+    hasPassword: Boolean(contact.passwordHash),
     csrfToken,
   };
 }
@@ -72,7 +76,7 @@ export async function authRoutes(app: Api, { services }: RouteOptions) {
     { config: loginLimit, schema: { tags: ['auth'], summary: 'Agent login (email, password, TOTP code when enrolled)', body: LoginBody, response: { 200: Me, ...errors(400, 401, 423, 429) } } },
     async (req, reply) => {
       const now = services.clock();
-      const agent = await agentAuthenticator(db, { ...req.body, ip: req.ip, now });
+      const agent = await agentAuthenticator(services, { ...req.body, ip: req.ip, now });
       const session = await transact(services, { type: 'agent', id: agent.id, role: agent.role, teamIds: [], name: agent.name }, async (ctx) => {
         await recordEvent(ctx, { type: 'agents.login', subjectType: 'agent', subjectId: agent.id, data: { userAgent: req.headers['user-agent']?.slice(0, 200) ?? null } });
         return sessionCreator(ctx.db, { type: 'agent', id: agent.id }, { ip: req.ip, userAgent: req.headers['user-agent'], now });
@@ -85,7 +89,7 @@ export async function authRoutes(app: Api, { services }: RouteOptions) {
 
   app.post('/auth/logout', { config: { public: true }, schema: { tags: ['auth'], summary: 'End this session', response: { 204: z.null() } } }, async (req, reply) => {
     const secret = req.cookies[SESSION_COOKIE];
-    if (secret) await sessionDestroyer(db, secret);
+    if (secret) await sessionDestroyer(services, secret);
     reply.clearCookie(SESSION_COOKIE, { path: '/' }).clearCookie(CSRF_COOKIE, { path: '/' });
     return reply.code(204).send(null);
   });
@@ -102,13 +106,19 @@ export async function authRoutes(app: Api, { services }: RouteOptions) {
     async (req) => run(services, req, (ctx) => totpSetup(ctx)),
   );
 
-  app.post('/auth/totp/enable', { schema: { tags: ['auth'], summary: 'Confirm two-factor with a code', body: Code, response: { 200: Me, ...errors(400, 401, 403, 409) } } }, async (req) => {
-    await run(services, req, (ctx) => totpEnabler(ctx, req.body.code, services.clock()));
+  app.post('/auth/totp/enable', { schema: { tags: ['auth'], summary: 'Confirm two-factor with a code', body: Code, response: { 200: Me, ...errors(400, 401, 403, 409, 423, 429) } } }, async (req) => {
+    const now = services.clock();
+    const guess = await totpGuessCounter(services, req.actor, req.ip, now);
+    await run(services, req, (ctx) => totpEnabler(ctx, req.body.code, now));
+    await totpGuessSettled(services, guess, now);
     return describe(services, { type: 'agent', id: req.actor!.id! }, req.csrfToken ?? '', false);
   });
 
-  app.post('/auth/totp/disable', { schema: { tags: ['auth'], summary: 'Turn two-factor off (needs a current code)', body: Code, response: { 200: Me, ...errors(400, 401, 403, 409) } } }, async (req) => {
-    await run(services, req, (ctx) => totpDisabler(ctx, req.body.code, services.clock()));
+  app.post('/auth/totp/disable', { schema: { tags: ['auth'], summary: 'Turn two-factor off (needs a current code)', body: Code, response: { 200: Me, ...errors(400, 401, 403, 409, 423, 429) } } }, async (req) => {
+    const now = services.clock();
+    const guess = await totpGuessCounter(services, req.actor, req.ip, now);
+    await run(services, req, (ctx) => totpDisabler(ctx, req.body.code, now));
+    await totpGuessSettled(services, guess, now);
     const settings = await settingsReader(db);
     return describe(services, { type: 'agent', id: req.actor!.id! }, req.csrfToken ?? '', settings.requireTotp);
   });
@@ -120,7 +130,7 @@ export async function authRoutes(app: Api, { services }: RouteOptions) {
     { config: loginLimit, schema: { tags: ['auth'], summary: 'Customer login with email and password', body: CustomerLogin, response: { 200: Me, ...errors(400, 401, 423, 429) } } },
     async (req, reply) => {
       const now = services.clock();
-      const contact = await customerPasswordAuthenticator(db, { ...req.body, ip: req.ip, now });
+      const contact = await customerPasswordAuthenticator(services, { ...req.body, ip: req.ip, now });
       const session = await sessionCreator(db, { type: 'contact', id: contact.id }, { ip: req.ip, userAgent: req.headers['user-agent'], now });
       setSessionCookies(reply, services, session);
       return describe(services, { type: 'contact', id: contact.id }, session.csrfToken, false);
@@ -149,18 +159,45 @@ export async function authRoutes(app: Api, { services }: RouteOptions) {
     },
   );
 
+  app.post(
+    '/auth/password',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Change your own password (agents and customers); needs the current one, and ends your other sessions',
+        body: z.object({ currentPassword: CurrentPassword.optional(), newPassword: NewPassword }).strict(),
+        response: { 200: Me, ...errors(400, 401, 403, 423, 429) },
+      },
+    },
+    async (req) => {
+      const actor = req.actor;
+      if (!actor || (actor.type !== 'agent' && actor.type !== 'contact')) throw new AppError('forbidden', 'Only a signed-in agent or customer has a password');
+      await passwordChanger(services, actor, { ...req.body, sessionId: req.sessionId, ip: req.ip, now: services.clock() });
+      return describe(services, actor, req.csrfToken ?? '', req.mustEnrollTotp);
+    },
+  );
+
   app.patch(
     '/auth/customer/profile',
     {
       schema: {
         tags: ['auth'],
-        summary: 'A customer sets their name, password or anti-phishing code',
-        body: z.object({ name: plainText().trim().max(200), password: z.string().min(10).max(200), antiPhishingCode: z.string().trim().min(4).max(20).nullable() }).partial().strict(),
-        response: { 200: Me, ...errors(400, 401, 403) },
+        summary: 'A customer sets their name, password or anti-phishing code (a new password needs the current one, if any, and ends their other sessions)',
+        body: z
+          .object({ name: plainText().trim().max(200), password: NewPassword, currentPassword: CurrentPassword, antiPhishingCode: z.string().trim().min(4).max(20).nullable() })
+          .partial()
+          .strict(),
+        response: { 200: Me, ...errors(400, 401, 403, 423, 429) },
       },
     },
     async (req) => {
-      const contact = await run(services, req, (ctx) => customerProfileUpdater(ctx, req.body));
+      const { password, currentPassword, ...rest } = req.body;
+      const actor = req.actor;
+      if (password) {
+        if (actor?.type !== 'contact') throw new AppError('forbidden', 'Only customers have a customer profile');
+        await passwordChanger(services, actor, { currentPassword, newPassword: password, sessionId: req.sessionId, ip: req.ip, now: services.clock() });
+      }
+      const contact = await run(services, req, (ctx) => customerProfileUpdater(ctx, rest));
       return describe(services, { type: 'contact', id: contact.id }, req.csrfToken ?? '', false);
     },
   );

@@ -5,7 +5,7 @@ import { type Api, type RouteOptions, errors, run } from '../run.ts';
 const NotificationOut = z
   .object({
     id: z.uuid(),
-    type: z.enum(['assigned', 'mentioned', 'sla_breach', 'chat_missed']),
+    type: z.enum(['assigned', 'mentioned', 'sla_breach', 'chat_missed', 'login_locked']),
     conversationId: z.string().nullable(),
     data: z.record(z.string(), z.unknown()),
     readAt: z.string().nullable(),

@@ -1,11 +1,12 @@
 import { useState, type FormEvent } from 'react';
-import { Alert, Badge, Button, Code, CopyButton, Group, Modal, Select, Stack, Table, Text, TextInput } from '@mantine/core';
+import { Alert, Badge, Button, Code, CopyButton, Group, Modal, MultiSelect, Select, Stack, Table, Text, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { TOKEN_ROLES, type TokenRole } from '../../../../common/enums.ts';
 import { api } from '../../api.ts';
-import { absoluteTime } from '../../lib/format.ts';
+import { absoluteTime, localName } from '../../lib/format.ts';
+import { useTeams } from '../../queries.ts';
 import type { CreatedToken, Items, TokenOut } from '../../lib/types.ts';
 import { RelativeTime } from '../../components/Badges.tsx';
 import { ListTable } from '../../components/ListBody.tsx';
@@ -13,11 +14,14 @@ import { ConfirmModal } from '../../components/ConfirmModal.tsx';
 import { IconAlert, IconCheck, IconCopy, IconPlus } from '../../components/icons.tsx';
 
 function CreateTokenModal({ onClose, onCreated }: { onClose: () => void; onCreated: (token: CreatedToken) => void }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
+  const teams = useTeams();
   const [name, setName] = useState('');
   const [role, setRole] = useState<TokenRole>('agent');
+  const [teamIds, setTeamIds] = useState<string[]>([]);
   const create = useMutation({
-    mutationFn: () => api.post<CreatedToken>('/tokens', { name: name.trim(), role }),
+    // An agent token sees what an agent of its teams sees; an admin token sees everything.
+    mutationFn: () => api.post<CreatedToken>('/tokens', { name: name.trim(), role, teamIds: role === 'agent' ? teamIds : [] }),
     onSuccess: onCreated,
   });
   function onSubmit(e: FormEvent) {
@@ -48,8 +52,20 @@ function CreateTokenModal({ onClose, onCreated }: { onClose: () => void; onCreat
             value={role}
             onChange={(v) => v && setRole(v as TokenRole)}
             allowDeselect={false}
+            description={role === 'admin' ? t('admin.tokens.adminScope') : t('admin.tokens.agentScope')}
             data-testid="token-role"
           />
+          {role === 'agent' && (
+            <MultiSelect
+              label={t('admin.tokens.teams')}
+              placeholder={teamIds.length ? undefined : t('admin.tokens.noTeams')}
+              data={(teams.data ?? []).map((team) => ({ value: team.id, label: localName(team.name, i18n.language) }))}
+              value={teamIds}
+              onChange={setTeamIds}
+              searchable
+              data-testid="token-teams"
+            />
+          )}
           <Group justify="flex-end" mt="md">
             <Button variant="default" onClick={onClose}>
               {t('app.cancel')}
@@ -101,6 +117,8 @@ function ShowTokenModal({ token, onClose }: { token: CreatedToken; onClose: () =
 export function TokensTab({ canEdit }: { canEdit: boolean }) {
   const { t, i18n } = useTranslation();
   const queryClient = useQueryClient();
+  const teams = useTeams();
+  const teamNames = new Map((teams.data ?? []).map((team) => [team.id, localName(team.name, i18n.language)]));
   const tokens = useQuery({ queryKey: ['tokens'], queryFn: () => api.get<Items<TokenOut>>('/tokens'), select: (d) => d.items });
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<CreatedToken | null>(null);
@@ -159,6 +177,11 @@ export function TokensTab({ canEdit }: { canEdit: boolean }) {
                   <Badge variant="light" color={tok.role === 'admin' ? 'red' : 'blue'}>
                     {t(`roles.${tok.role}`)}
                   </Badge>
+                  {tok.role === 'agent' && (
+                    <Text size="xs" c="dimmed" data-testid="token-teams-cell">
+                      {tok.teamIds.length ? tok.teamIds.map((id) => teamNames.get(id) ?? '?').join(', ') : t('admin.tokens.noTeams')}
+                    </Text>
+                  )}
                 </Table.Td>
                 <Table.Td>
                   {tok.lastUsedAt ? (
