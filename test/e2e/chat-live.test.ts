@@ -1,8 +1,10 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { hasChromium, launchBrowser } from '../helpers/browser.ts';
 import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../helpers/db.ts';
 import { screenshotPng } from '../helpers/files.ts';
@@ -55,8 +57,11 @@ describe.runIf(hasChromium && TEST_DATABASE_URL && REDIS)('live chat across two 
     const customerCtx = await browser.newContext({ viewport: { width: 1100, height: 800 }, locale: 'en-US' });
     const customer = await customerCtx.newPage();
     const shop = `<!doctype html><html lang="en"><head><title>Shop</title></head><body><h1>Some shop</h1><script src="${a.url}/widget.js"></script></body></html>`;
-    await customer.goto(`${a.url}/healthz`);
-    await customer.setContent(shop);
+    // Served from an origin of its own (another port), like a real shop: our pages' CSP does not apply there.
+    const shopServer = createServer((_req, res) => res.setHeader('content-type', 'text/html; charset=utf-8').end(shop));
+    await new Promise<void>((resolve) => shopServer.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => void shopServer.close());
+    await customer.goto(`http://127.0.0.1:${(shopServer.address() as AddressInfo).port}/`);
     const openWidget = async () => {
       await customer.locator('#switchboard-chat button.b').click();
       return customer.frameLocator('#switchboard-chat iframe');
@@ -130,7 +135,6 @@ describe.runIf(hasChromium && TEST_DATABASE_URL && REDIS)('live chat across two 
 
     // --- The customer reloads mid-chat: the widget resumes the same chat with every message once.
     await customer.reload();
-    await customer.setContent(shop);
     chat = await openWidget();
     const resumed = chat.getByTestId('chat-session');
     await resumed.waitFor({ timeout: 20_000 });
