@@ -6,7 +6,7 @@ import { SOCKET_EVENTS, type SocketAck } from '../../common/realtime.ts';
 import { conversations } from '../db/schema.ts';
 import { type Actor, type Services, single } from '../domain/context.ts';
 import { messageCreator } from '../domain/conversations/messageCreator.ts';
-import { actorNames } from '../domain/conversations/timelineReader.ts';
+import { messageAuthorNamer } from '../domain/conversations/timelineReader.ts';
 import { AppError } from '../errors.ts';
 import { presentMessage } from '../routes/api/present.ts';
 
@@ -34,12 +34,6 @@ function sideIn(socket: Socket, rooms: RoomNames, conversationId: string): 'agen
 }
 
 /** The author's name as GET …/messages gives it, for a message the writer did not name (a resend, a token's message). */
-async function messageAuthorName(services: Services, message: { authorType: string; authorId: string | null }): Promise<string | null> {
-  if (!message.authorId) return null;
-  const names = await actorNames(services.database.db, [{ type: message.authorType, id: message.authorId }]);
-  return names.get(message.authorId) ?? null;
-}
-
 const notJoined = (): SocketAck => ({ ok: false, error: { code: 'forbidden', message: 'Join the conversation first' } });
 
 /**
@@ -77,7 +71,7 @@ export function attachChatSignals(io: Server, services: Services, socket: Socket
           return { ...created, authorName: ctx.emitted.find((e) => e.push)?.push?.message.authorName };
         });
         // The ack names the author as the push and GET …/messages do.
-        const authorName = typeof result.authorName === 'string' ? result.authorName : await messageAuthorName(services, result.message);
+        const authorName = typeof result.authorName === 'string' ? result.authorName : await messageAuthorNamer(services.database.db, result.message);
         ack?.({ ok: true, message: presentMessage({ ...result.message, authorName }) });
       } catch (err) {
         reply(fail(err));

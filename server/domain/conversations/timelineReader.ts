@@ -22,6 +22,12 @@ export async function actorNames(db: Db, refs: { type: string; id: string | null
   return names;
 }
 
+/** The name shown for one message's author, as GET …/messages shows it (null for the system or an author since deleted). */
+export async function messageAuthorNamer(db: Db, message: { authorType: string; authorId: string | null }): Promise<string | null> {
+  if (!message.authorId) return null;
+  return (await actorNames(db, [{ type: message.authorType, id: message.authorId }])).get(message.authorId) ?? null;
+}
+
 /** Messages after a seq (catch-up), with author names and attachments. Customers never see private notes. */
 export async function messageLister(ctx: Ctx, conversationId: string, query: { afterSeq: number; limit: number }) {
   await conversationGetter(ctx, conversationId);

@@ -14,7 +14,7 @@ import { conversationCreator } from '../../../domain/conversations/conversationC
 import { conversationGetter, conversationLister } from '../../../domain/conversations/conversationReader.ts';
 import { conversationUpdater } from '../../../domain/conversations/conversationUpdater.ts';
 import { messageCreator } from '../../../domain/conversations/messageCreator.ts';
-import { conversationEventLister, messageLister } from '../../../domain/conversations/timelineReader.ts';
+import { conversationEventLister, messageAuthorNamer, messageLister } from '../../../domain/conversations/timelineReader.ts';
 import { presentConversation, presentEvent, presentMessage } from '../present.ts';
 import { type Api, type RouteOptions, IdParams, Items, errors, run, runSingle, sendJsonText } from '../run.ts';
 
@@ -74,7 +74,9 @@ export async function conversationRoutes(app: Api, { services }: RouteOptions) {
       async (req, reply) => {
         // One statement for a plain chat message; messageCreator opens a transaction when it needs one.
         const result = await runSingle(services, req, (ctx) => messageCreator(ctx, req.params.id, { ...req.body, visibility }));
-        return reply.code(result.created ? 201 : 200).send(presentMessage({ ...result.message, authorName: req.actor?.type === 'agent' ? req.actor.name : null }));
+        // Named as GET …/messages and the push name it, whoever wrote it (customer, agent or token).
+        const authorName = req.actor?.type === 'agent' ? req.actor.name : await messageAuthorNamer(services.database.db, result.message);
+        return reply.code(result.created ? 201 : 200).send(presentMessage({ ...result.message, authorName }));
       },
     );
   }
