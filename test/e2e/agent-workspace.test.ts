@@ -61,10 +61,15 @@ describe.skipIf(!hasChromium)('agent workspace in Chromium', () => {
   it('an agent changes their password on the Security page: the current one is asked for, other sessions end', async () => {
     const email = 'admin@switchboard.local';
     const login = (password: string) => fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
-    // Another session of the same agent, elsewhere.
-    const other = await login('switchboard-admin');
-    expect(other.status).toBe(200);
-    const otherCookie = other.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    // Another session of the same agent, elsewhere: a browser with the workspace open.
+    const otherCtx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const otherPage = await otherCtx.newPage();
+    await otherPage.goto(`${server.url}/login`);
+    await otherPage.getByTestId('login-email').fill(email);
+    await otherPage.getByTestId('login-password').fill('switchboard-admin');
+    await otherPage.getByTestId('login-submit').click();
+    await otherPage.waitForURL(/\/agent/);
+    const otherCookie = (await otherCtx.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
 
     const page = await browser.newPage({ viewport: { width: 1366, height: 850 } });
     await page.goto(`${server.url}/login`);
@@ -92,5 +97,8 @@ describe.skipIf(!hasChromium)('agent workspace in Chromium', () => {
     expect((await fetch(`${server.url}/api/v1/auth/me`, { headers: { cookie: otherCookie } })).status).toBe(401);
     const mine = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
     expect((await fetch(`${server.url}/api/v1/auth/me`, { headers: { cookie: mine } })).status).toBe(200);
+    // The other browser's socket was cut with its session: it goes to the sign-in page by itself, untouched.
+    await otherPage.waitForURL(/\/login/, { timeout: 15_000 });
+    await otherCtx.close();
   }, 120_000);
 });
