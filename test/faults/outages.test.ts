@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SOCKET_EVENTS } from '../../common/realtime.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/server.ts';
 import { type Backend, requireBinaries, startPostgres, startRedis } from './backends.ts';
+import { httpClient, type HttpClient } from '../helpers/httpClient.ts';
 
 /**
  * Redis and PostgreSQL stop and come back while customers and agents chat across two server
@@ -47,45 +48,9 @@ async function eventually<T>(check: () => Promise<T | null | undefined | false>,
   }
 }
 
-/** A browser-like HTTP client of one process: cookies and CSRF token kept, or a bearer token. */
-function http(base: string, bearer?: string) {
-  let cookie = '';
-  let csrf = '';
-  return {
-    base,
-    get cookie() {
-      return cookie;
-    },
-    async request(method: string, path: string, body?: unknown) {
-      const res = await fetch(`${base}${path.startsWith('/healthz') ? '' : '/api/v1'}${path}`, {
-        method,
-        headers: {
-          ...(body ? { 'content-type': 'application/json' } : {}),
-          ...(cookie ? { cookie, 'x-csrf-token': csrf } : {}),
-          ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
-        },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      for (const c of res.headers.getSetCookie()) {
-        const [pair] = c.split(';');
-        const [k, v] = pair!.split('=');
-        const jar = new Map(cookie ? cookie.split('; ').map((x) => x.split('=') as [string, string]) : []);
-        jar.set(k!, v!);
-        cookie = [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
-        csrf = jar.get('sb_csrf') ?? csrf;
-      }
-      const text = await res.text();
-      let json: any = null;
-      try {
-        json = text ? JSON.parse(text) : null;
-      } catch {
-        json = null;
-      }
-      return { status: res.status, json, text };
-    },
-  };
-}
-type Http = ReturnType<typeof http>;
+/** A client of one process; with a bearer token it acts as that integration. */
+const http = (base: string, bearer?: string) => httpClient(base, bearer ? { authorization: `Bearer ${bearer}` } : {});
+type Http = HttpClient;
 
 interface Msg {
   id: string;

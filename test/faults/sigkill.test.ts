@@ -18,6 +18,7 @@ import { createSeqTracker, type SeqTracker } from '../../common/seqTracker.ts';
 import { eventually } from '../helpers/app.ts';
 import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../helpers/db.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/server.ts';
+import { httpClient, type HttpClient } from '../helpers/httpClient.ts';
 
 const REDIS = process.env.TEST_REDIS_URL;
 if (process.env.CI === 'true' && !REDIS) throw new Error('CI=true but TEST_REDIS_URL is not set: the SIGKILL fault tests would be skipped');
@@ -36,54 +37,6 @@ function ownRedisDb(url: string): string {
   return u.toString();
 }
 
-/** A browser-like HTTP client: cookies and CSRF token kept between calls; the process it talks to can change. */
-function httpClient(initialBase: string, headers: Record<string, string> = {}) {
-  let base = initialBase;
-  let cookie = '';
-  let csrf = '';
-  return {
-    get cookie() {
-      return cookie;
-    },
-    get base() {
-      return base;
-    },
-    moveTo(url: string) {
-      base = url;
-    },
-    /** Another tab of the same browser: same session, its own process to talk to. */
-    fork(url: string) {
-      const tab = httpClient(url, headers);
-      tab.adopt(cookie, csrf);
-      return tab;
-    },
-    adopt(c: string, token: string) {
-      cookie = c;
-      csrf = token;
-    },
-    async request(method: string, path: string, body?: unknown, extra: Record<string, string> = {}) {
-      const res = await fetch(`${base}/api/v1${path}`, {
-        method,
-        headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}), ...(cookie ? { cookie, 'x-csrf-token': csrf } : {}), ...extra },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      const set = res.headers.getSetCookie();
-      if (set.length) {
-        const jar = new Map(cookie ? cookie.split('; ').map((c) => c.split('=') as [string, string]) : []);
-        for (const c of set) {
-          const [pair] = c.split(';');
-          const [k, v] = pair!.split('=');
-          jar.set(k!, v!);
-        }
-        cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-        csrf = jar.get('sb_csrf') ?? csrf;
-      }
-      const text = await res.text();
-      return { status: res.status, json: text ? JSON.parse(text) : null, text };
-    },
-  };
-}
-type HttpClient = ReturnType<typeof httpClient>;
 
 interface Pushed {
   id: string;

@@ -9,41 +9,12 @@ import { SOCKET_EVENTS } from '../../common/realtime.ts';
 import { eventually } from '../helpers/app.ts';
 import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../helpers/db.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/server.ts';
+import { httpClient as client } from '../helpers/httpClient.ts';
 
 const REDIS = process.env.TEST_REDIS_URL;
 if (process.env.CI === 'true' && !REDIS) throw new Error('CI=true but TEST_REDIS_URL is not set: the multi-process test would be skipped');
 const ROOT = join(import.meta.dirname, '..', '..');
 
-/** A browser-like client of one process: cookies and CSRF token kept between calls. */
-function client(base: string) {
-  let cookie = '';
-  let csrf = '';
-  return {
-    get cookie() {
-      return cookie;
-    },
-    async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-      const res = await fetch(`${base}/api/v1${path}`, {
-        method,
-        headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(cookie ? { cookie, 'x-csrf-token': csrf } : {}), ...headers },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      const set = res.headers.getSetCookie();
-      if (set.length) {
-        const jar = new Map(cookie ? cookie.split('; ').map((c) => c.split('=') as [string, string]) : []);
-        for (const c of set) {
-          const [pair] = c.split(';');
-          const [k, v] = pair!.split('=');
-          jar.set(k!, v!);
-        }
-        cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-        csrf = jar.get('sb_csrf') ?? csrf;
-      }
-      const text = await res.text();
-      return { status: res.status, json: text ? JSON.parse(text) : null, text };
-    },
-  };
-}
 
 function socketTo(base: string, cookie: string): Promise<Socket> {
   return new Promise((resolve, reject) => {

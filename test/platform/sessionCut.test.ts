@@ -12,6 +12,7 @@ import { attachSessionCutter } from '../../server/realtime/sessionCutter.ts';
 import { DB_KINDS, TEST_DATABASE_URL, createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { createTestApp, loginAgent, loginContact, makeAgent, makeContact, makeTeam, makeToken, type Session, type TestApp } from '../helpers/app.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/server.ts';
+import { httpClient as client } from '../helpers/httpClient.ts';
 
 /**
  * Issue 11, item 1: every session end cuts that session's live sockets at once, on every process —
@@ -180,32 +181,6 @@ describe.each(DB_KINDS)('session ends cut live sockets (one process) on %s', (ki
 const REDIS = process.env.TEST_REDIS_URL;
 const ROOT = join(import.meta.dirname, '..', '..');
 
-/** A browser-like client of one process: cookies and CSRF token kept between calls. */
-function client(base: string) {
-  let cookie = '';
-  let csrf = '';
-  return {
-    get cookie() {
-      return cookie;
-    },
-    async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-      const res = await fetch(`${base}${API}${path}`, {
-        method,
-        headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(cookie ? { cookie, 'x-csrf-token': csrf } : {}), ...headers },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      for (const c of res.headers.getSetCookie()) {
-        const [k, v] = c.split(';')[0]!.split('=');
-        const jar = new Map(cookie ? cookie.split('; ').map((x) => x.split('=') as [string, string]) : []);
-        jar.set(k!, v!);
-        cookie = [...jar].filter(([, value]) => value).map(([name, value]) => `${name}=${value}`).join('; ');
-        csrf = jar.get('sb_csrf') ?? csrf;
-      }
-      const text = await res.text();
-      return { status: res.status, json: text ? JSON.parse(text) : null };
-    },
-  };
-}
 
 function socketTo(base: string, options: { cookie?: string; token?: string }): Promise<Socket> {
   return new Promise((resolve, reject) => {
