@@ -35,6 +35,10 @@ export type Visibility = (typeof VISIBILITIES)[number];
 export const CONTENT_TYPES = ['text', 'call', 'event'] as const;
 export type ContentType = (typeof CONTENT_TYPES)[number];
 
+/** Where an outgoing message through a provider stands: queued, stored (no outbound transport: kept in the outbox), sent, failed. */
+export const DELIVERY_STATUSES = ['queued', 'stored', 'sent', 'failed'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
 export const LOCALES = ['en', 'zh-CN'] as const;
 export type Locale = (typeof LOCALES)[number];
 

@@ -215,7 +215,17 @@ export const ContactCreate = z.object({
 export const ContactUpdate = patchOf(ContactCreate);
 
 export const InboxOut = z
-  .object({ id: Id, kind: z.enum(CHANNEL_KINDS), name: z.string(), enabled: z.boolean(), settings: z.record(z.string(), z.unknown()).optional(), createdAt: IsoDate })
+  .object({
+    id: Id,
+    kind: z.enum(CHANNEL_KINDS),
+    name: z.string(),
+    enabled: z.boolean(),
+    /** Admins only; credentials are never returned. */
+    settings: z.record(z.string(), z.unknown()).optional(),
+    /** Admins only: which credential settings are set (dotted paths, e.g. imap.password). */
+    secretsSet: z.array(z.string()).optional(),
+    createdAt: IsoDate,
+  })
   .meta({ id: 'Inbox' });
 export type InboxOut = z.infer<typeof InboxOut>;
 export const InboxCreate = z.object({

@@ -65,6 +65,8 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Largest upload accepted, in bytes. */
   MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(20 * 1024 * 1024),
+  /** Encrypts channel credentials at rest; unset: a key generated once into DATA_DIR/secret.key. */
+  SECRET_KEY: z.string().min(16, 'SECRET_KEY must be at least 16 characters').optional(),
   /** Proxies whose X-Forwarded-For is believed: unset = none, a hop count, or IPs/CIDRs. */
   TRUST_PROXY: TrustProxy.optional(),
 });

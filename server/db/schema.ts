@@ -12,3 +12,4 @@ export * from './schema/sla.ts';
 export * from './schema/workspace.ts';
 export * from './schema/helpcenter.ts';
 export * from './schema/trust.ts';
+export * from './schema/channels.ts';

@@ -33,7 +33,7 @@ export async function createTestApp(kind: DbKind, envOverrides: Record<string, s
   const published: DomainEvent[] = [];
   bus.subscribe((e) => void published.push(e));
   let now: Date | null = null;
-  const env = loadEnv({ DATA_DIR: '/nonexistent', SEED_DEMO: '0', LOG_LEVEL: 'silent', ...envOverrides });
+  const env = loadEnv({ DATA_DIR: '/nonexistent', SECRET_KEY: 'test-secret-key-0123456789', SEED_DEMO: '0', LOG_LEVEL: 'silent', ...envOverrides });
   const boss = options.jobs ? await startBoss(db.database, db.url, () => {}) : null;
   const services: Services = { env, database: db.database, bus, boss, clock: () => now ?? new Date() };
   if (boss) await startEventProcessor(services, boss);

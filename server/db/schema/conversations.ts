@@ -22,6 +22,9 @@ export interface ConversationFields {
   [key: string]: string | undefined;
 }
 
+/** Who filled a structured field: the customer or an agent, or triage from the subject or body. */
+export type FieldSource = 'customer' | 'agent' | 'subject' | 'body';
+
 /** A conversation is a ticket: live chats and async tickets share one table. */
 export const conversations = pgTable(
   'conversations',
@@ -52,6 +55,8 @@ export const conversations = pgTable(
     subject: text('subject').notNull().default(''),
     /** Structured fields (UID, order id, tx hash, coin, network). */
     fields: jsonb('fields').$type<ConversationFields>().notNull().default(sql`'{}'::jsonb`),
+    /** Where each structured field came from: the customer typed it, or triage read it from the subject or body. */
+    fieldSources: jsonb('field_sources').$type<Record<string, FieldSource>>().notNull().default(sql`'{}'::jsonb`),
     /** Free tags. */
     tags: jsonb('tags').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
     /** SLA: first agent reply due. */

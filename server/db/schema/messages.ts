@@ -1,9 +1,9 @@
 import { bigint, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
-import type { ActorType, ContentType, Direction, Visibility } from '../../../common/enums.ts';
+import type { ActorType, ContentType, DeliveryStatus, Direction, Visibility } from '../../../common/enums.ts';
 import { conversations } from './conversations.ts';
 import { inboxes } from './inboxes.ts';
-import { createdAt } from './_columns.ts';
+import { createdAt, ts } from './_columns.ts';
 
 /** Everything said in a conversation: customer messages, agent replies, private notes, calls. */
 export const messages = pgTable(
@@ -35,11 +35,19 @@ export const messages = pgTable(
     idempotencyKey: text('idempotency_key'),
     /** Channel-specific extras (call duration, email headers …). */
     meta: jsonb('meta').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+    /** Outbound through a provider: queued, sent or failed (null: nothing to deliver, e.g. a web chat or a note). */
+    deliveryStatus: text('delivery_status').$type<DeliveryStatus>(),
+    /** The provider's reason for the last failure (a bounce's text, an SMTP error …). */
+    deliveryError: text('delivery_error'),
+    /** When the delivery status last changed. */
+    deliveryUpdatedAt: ts('delivery_updated_at'),
     createdAt: createdAt(),
   },
   (t) => [
     uniqueIndex('messages_conversation_seq_key').on(t.conversationId, t.seq),
     uniqueIndex('messages_inbox_external_key').on(t.inboxId, t.externalId).where(sql`${t.externalId} is not null`),
+    // Threading looks a Message-ID up whatever inbox it came through or went out by.
+    index('messages_external_idx').on(t.externalId).where(sql`${t.externalId} is not null`),
     uniqueIndex('messages_conversation_idempotency_key').on(t.conversationId, t.idempotencyKey).where(sql`${t.idempotencyKey} is not null`),
   ],
 );

@@ -86,6 +86,8 @@ export async function conversationCreator(ctx: Ctx, rawInput: z.output<typeof Co
     language: input.language,
     subject: input.subject,
     fields: input.fields as Record<string, string>,
+    // Whoever opens it typed the fields given; triage fills the rest from the text (and says so).
+    fieldSources: Object.fromEntries(Object.keys(input.fields).map((k) => [k, actor.type === 'contact' ? 'customer' : 'agent'])),
     tags: input.tags,
     firstResponseDueAt: null,
     nextResponseDueAt: null,
@@ -205,11 +207,11 @@ async function conversationWriter(
     ctx.db,
     q`with ${contactCte},
     conversation as (
-      insert into conversations (id, inbox_id, contact_id, mode, status, priority, category_id, team_id, language, subject, fields, tags,
+      insert into conversations (id, inbox_id, contact_id, mode, status, priority, category_id, team_id, language, subject, fields, field_sources, tags,
         first_response_due_at, next_response_due_at, resolution_due_at, sla_policy_id, sla_paused_at, sla_paused_seconds,
         last_message_at, last_seq, idempotency_key, created_at, updated_at)
       select ${row.id}::uuid, ${row.inboxId}::uuid, contact.id, ${row.mode}::text, ${row.status}::text, ${row.priority}::text, ${row.categoryId}::uuid, ${row.teamId}::uuid,
-        ${row.language}::text, ${row.subject}::text, ${JSON.stringify(row.fields)}::jsonb, ${JSON.stringify(row.tags)}::jsonb,
+        ${row.language}::text, ${row.subject}::text, ${JSON.stringify(row.fields)}::jsonb, ${JSON.stringify(row.fieldSources)}::jsonb, ${JSON.stringify(row.tags)}::jsonb,
         ${iso(row.firstResponseDueAt)}::timestamptz, ${iso(row.nextResponseDueAt)}::timestamptz, ${iso(row.resolutionDueAt)}::timestamptz,
         ${row.slaPolicyId}::uuid, ${iso(row.slaPausedAt)}::timestamptz, ${row.slaPausedSeconds}::int,
         ${iso(row.lastMessageAt)}::timestamptz, ${row.lastSeq}::int, ${row.idempotencyKey}::text, ${iso(row.createdAt)}::timestamptz, ${iso(row.updatedAt)}::timestamptz

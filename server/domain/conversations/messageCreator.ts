@@ -1,6 +1,6 @@
 import { eq, getTableColumns } from 'drizzle-orm';
 import type PgBoss from 'pg-boss';
-import type { ContentType, Visibility } from '../../../common/enums.ts';
+import type { ContentType, DeliveryStatus, Visibility } from '../../../common/enums.ts';
 import { columnList, q, rawRows, type RawSql, sqlText, tableRow } from '../../db/raw.ts';
 import { attachments, conversations, events, messages } from '../../db/schema.ts';
 import { AppError, forbidden } from '../../errors.ts';
@@ -27,6 +27,8 @@ export interface MessageInput {
   attachmentIds?: string[];
   /** Channels deliver customer messages on the customer's behalf. */
   onBehalfOfContact?: boolean;
+  /** An outgoing message a provider must deliver starts queued (the delivery job moves it on). */
+  deliveryStatus?: DeliveryStatus;
 }
 
 export type MessageRow = typeof messages.$inferSelect;
@@ -215,6 +217,9 @@ async function messageAdder(
     idempotencyKey: input.idempotencyKey ?? null,
     meta: input.meta ?? {},
     createdAt: now,
+    deliveryStatus: input.deliveryStatus ?? null,
+    deliveryError: null,
+    deliveryUpdatedAt: input.deliveryStatus ? now : null,
   }, messageData, statusData, await jobsStatement(ctx.services, checks), guarded ? { lastSeq: conversation.lastSeq, status: conversation.status, priority: conversation.priority, categoryId: conversation.categoryId, teamId: conversation.teamId, assigneeId: conversation.assigneeId } : null);
   if (!written) {
     // The provider id or client key is taken (a re-delivery or a resend; the insert found it, so
@@ -319,9 +324,11 @@ async function messageWriter(
         : q``
     }
     message as (
-      insert into messages (conversation_id, inbox_id, seq, direction, visibility, content_type, body, author_type, author_id, external_id, idempotency_key, meta, created_at)
+      insert into messages (conversation_id, inbox_id, seq, direction, visibility, content_type, body, author_type, author_id, external_id, idempotency_key, meta, created_at,
+        delivery_status, delivery_updated_at)
       select ${conversationId}::uuid, ${m.inboxId}::uuid, ${m.seq}::int, ${m.direction}::text, ${m.visibility}::text, ${m.contentType}::text, ${m.body}::text,
-        ${m.authorType}::text, ${m.authorId}::uuid, ${m.externalId}::text, ${m.idempotencyKey}::text, ${JSON.stringify(m.meta)}::jsonb, ${m.createdAt.toISOString()}::timestamptz
+        ${m.authorType}::text, ${m.authorId}::uuid, ${m.externalId}::text, ${m.idempotencyKey}::text, ${JSON.stringify(m.meta)}::jsonb, ${m.createdAt.toISOString()}::timestamptz,
+        ${m.deliveryStatus}::text, ${m.deliveryUpdatedAt?.toISOString() ?? null}::timestamptz
       ${expect ? q`where exists (select 1 from locked)` : q``}
       on conflict do nothing
       returning *),

@@ -7,7 +7,9 @@ import { inboxes } from '../../db/schema.ts';
 import { notFound } from '../../errors.ts';
 import { requireAdmin, requireStaff } from '../auth/policy.ts';
 import { cached } from '../cache.ts';
+import { secretSettingsOf } from '../../channels/registry.ts';
 import { type Ctx, type Services, diff, recordEvent } from '../context.ts';
+import { openSettings, sealSettings, secretKeyOf } from '../system/secretBox.ts';
 
 export async function inboxLister(ctx: Ctx) {
   requireStaff(ctx.actor);
@@ -21,9 +23,15 @@ export async function inboxGetter(ctx: Ctx, id: string) {
   return row;
 }
 
+/** An inbox's settings with its credentials decrypted, for the channel's adapter (never for presenting). */
+export function openInboxSettings(services: Services, inbox: Pick<typeof inboxes.$inferSelect, 'kind' | 'settings'>): Record<string, unknown> {
+  return openSettings(secretKeyOf(services.env), secretSettingsOf(inbox.kind), inbox.settings);
+}
+
 export async function inboxCreator(ctx: Ctx, input: z.output<typeof InboxCreate>) {
   requireAdmin(ctx.actor);
-  const [row] = await ctx.db.insert(inboxes).values(input).returning();
+  const settings = sealSettings(secretKeyOf(ctx.services.env), secretSettingsOf(input.kind), input.settings);
+  const [row] = await ctx.db.insert(inboxes).values({ ...input, settings }).returning();
   // Settings hold credentials: the history records that they changed, not their values.
   await recordEvent(ctx, { type: 'inboxes.create', subjectType: 'inbox', subjectId: row!.id, data: { kind: input.kind, name: input.name } });
   return row!;
@@ -34,6 +42,8 @@ export async function inboxUpdater(ctx: Ctx, id: string, patch: z.output<typeof 
   const before = await inboxGetter(ctx, id);
   // An empty PATCH changes nothing and answers the record as it is (an UPDATE needs something to set).
   if (Object.values(patch).every((v) => v === undefined)) return before;
+  // Credentials the form leaves out keep their stored (sealed) values: the API never shows them.
+  if (patch.settings) patch = { ...patch, settings: sealSettings(secretKeyOf(ctx.services.env), secretSettingsOf(before.kind), patch.settings, before.settings) };
   const [row] = await ctx.db.update(inboxes).set(patch).where(eq(inboxes.id, id)).returning();
   const { settings, ...visible } = patch;
   const change = diff(before as unknown as Record<string, unknown>, visible as Record<string, unknown>);

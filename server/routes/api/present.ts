@@ -1,3 +1,5 @@
+import { secretSettingsOf } from '../../channels/registry.ts';
+import { maskSettings } from '../../domain/system/secretBox.ts';
 import type { AgentWithLinks } from '../../domain/directory/agents.ts';
 import type { TeamWithMembers } from '../../domain/directory/teams.ts';
 import type { ContactWithIdentities } from '../../domain/contacts/contacts.ts';
@@ -66,7 +68,8 @@ export const presentInbox = (i: typeof inboxes.$inferSelect, withSettings: boole
   kind: i.kind,
   name: i.name,
   enabled: i.enabled,
-  ...(withSettings ? { settings: i.settings } : {}),
+  // Credentials are write-only: the API says which are set, never what they are.
+  ...(withSettings ? maskSettings(secretSettingsOf(i.kind), i.settings) : {}),
   createdAt: i.createdAt.toISOString(),
 });
 

@@ -1,0 +1,7 @@
+import type { ChannelAdapter } from '../types.ts';
+
+/** Email: mail in over SMTP or IMAP, replies out over SMTP with headers that thread in every client. */
+export const emailAdapter: ChannelAdapter = {
+  kind: 'email',
+  secretSettings: ['imap.password', 'smtpUrl'],
+};
