@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  DELIVERY_STATUSES,
   AGENT_ROLES,
   AGENT_STATUSES,
   CHANNEL_KINDS,
@@ -357,6 +358,9 @@ export const ConversationListQuery = z.object({
 });
 export type ConversationListQuery = z.input<typeof ConversationListQuery>;
 
+/** An email address with its display name. */
+const EmailParty = z.object({ email: z.string(), name: z.string().optional() });
+
 export const MessageOut = z
   .object({
     id: Id,
@@ -370,7 +374,39 @@ export const MessageOut = z
     authorId: Id.nullable(),
     authorName: z.string().nullable(),
     externalId: z.string().nullable(),
-    attachments: z.array(z.object({ id: Id, filename: z.string(), contentType: z.string(), size: z.number().int(), url: z.string() })),
+    attachments: z.array(
+      z.object({
+        id: Id,
+        filename: z.string(),
+        contentType: z.string(),
+        size: z.number().int(),
+        url: z.string(),
+        /** An email's Content-ID: the HTML body shows this image in place of `cid:<contentId>`. */
+        contentId: z.string().nullable(),
+        /** Shown in place in the body rather than listed as a file. */
+        inline: z.boolean(),
+      }),
+    ),
+    /** Outbound through a provider (email …): queued, stored (no outbound transport), sent or failed; null otherwise. */
+    deliveryStatus: z.enum(DELIVERY_STATUSES).nullable(),
+    /** The provider's reason for a failure. */
+    deliveryError: z.string().nullable(),
+    /** Email messages: addresses, subject, the sanitised HTML and the folded quoted reply. */
+    email: z
+      .object({
+        messageId: z.string(),
+        subject: z.string(),
+        from: EmailParty,
+        to: z.array(EmailParty),
+        cc: z.array(EmailParty),
+        html: z.string().nullable(),
+        quoted: z.string().nullable(),
+        autoSubmitted: z.string().nullable(),
+        /** Staff can download the original message (GET /conversations/{id}/messages/{messageId}/raw). */
+        hasRaw: z.boolean(),
+        recipients: z.enum(['all', 'requester']).nullable(),
+      })
+      .nullable(),
     createdAt: IsoDate,
   })
   .meta({ id: 'Message' });

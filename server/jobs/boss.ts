@@ -13,6 +13,10 @@ export const QUEUES = {
   autoClose: 'conversations.autoclose',
   /** A chat customer disconnected: after the grace time, a chat they have not come back to becomes a ticket. */
   chatAbandon: 'chats.abandon',
+  /** An inbound delivery (raw mail, webhook body) was stored: parse it and let the domain place it. */
+  inboundProcess: 'inbound.process',
+  /** Send one outgoing message through its channel's adapter; the delivery state follows. */
+  messageDeliver: 'messages.deliver',
 } as const;
 
 interface EventShape {

@@ -36,6 +36,8 @@ CREATE TABLE "mailbox_cursors" (
 );
 --> statement-breakpoint
 ALTER TABLE "conversations" ADD COLUMN "field_sources" jsonb DEFAULT '{}'::jsonb NOT NULL;--> statement-breakpoint
+ALTER TABLE "attachments" ADD COLUMN "content_id" text;--> statement-breakpoint
+ALTER TABLE "attachments" ADD COLUMN "inline" boolean DEFAULT false NOT NULL;--> statement-breakpoint
 ALTER TABLE "messages" ADD COLUMN "delivery_status" text;--> statement-breakpoint
 ALTER TABLE "messages" ADD COLUMN "delivery_error" text;--> statement-breakpoint
 ALTER TABLE "messages" ADD COLUMN "delivery_updated_at" timestamp with time zone;--> statement-breakpoint

@@ -1,9 +1,29 @@
-import { bigint, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import type { ActorType, ContentType, DeliveryStatus, Direction, Visibility } from '../../../common/enums.ts';
 import { conversations } from './conversations.ts';
 import { inboxes } from './inboxes.ts';
 import { createdAt, ts } from './_columns.ts';
+
+/** What an email message keeps in meta.email (inbound as parsed, outbound as sent). */
+export interface EmailMeta {
+  /** Message-ID without brackets. */
+  messageId: string;
+  subject: string;
+  from: { email: string; name?: string };
+  to: { email: string; name?: string }[];
+  cc: { email: string; name?: string }[];
+  /** Sanitised HTML body (inbound), inline images as `cid:` references. */
+  html?: string;
+  /** The quoted earlier reply, folded away in the timeline. */
+  quoted?: string;
+  /** Sent by a machine (auto_reply, list …): recorded, never answered. */
+  autoSubmitted?: string;
+  /** The inbound delivery holding the raw message (evidence, downloadable by staff). */
+  deliveryId?: string;
+  /** Outbound: answered to every participant (all) or to the requester only. */
+  recipients?: 'all' | 'requester';
+}
 
 /** Everything said in a conversation: customer messages, agent replies, private notes, calls. */
 export const messages = pgTable(
@@ -70,6 +90,10 @@ export const attachments = pgTable(
     contentType: text('content_type').notNull(),
     /** Size in bytes. */
     size: bigint('size', { mode: 'number' }).notNull(),
+    /** An email's Content-ID (no brackets): its HTML shows the image in place as `cid:`. */
+    contentId: text('content_id'),
+    /** Shown in place in the body (an inline image) rather than listed as a file. */
+    inline: boolean('inline').notNull().default(false),
     createdAt: createdAt(),
   },
   (t) => [index('attachments_message_idx').on(t.messageId), index('attachments_conversation_idx').on(t.conversationId)],

@@ -1,3 +1,4 @@
+import type { EmailMeta } from '../../db/schema/messages.ts';
 import { secretSettingsOf } from '../../channels/registry.ts';
 import { maskSettings } from '../../domain/system/secretBox.ts';
 import type { AgentWithLinks } from '../../domain/directory/agents.ts';
@@ -127,9 +128,31 @@ export const presentMessage = (
     contentType: f.contentType,
     size: f.size,
     url: `/api/v1/attachments/${f.id}`,
+    contentId: f.contentId ?? null,
+    inline: f.inline ?? false,
   })),
+  deliveryStatus: m.deliveryStatus ?? null,
+  deliveryError: m.deliveryError ?? null,
+  email: presentEmailMeta(m.meta?.email as EmailMeta | undefined),
   createdAt: m.createdAt.toISOString(),
 });
+
+/** The email part of a message's meta, as the timeline shows it. */
+function presentEmailMeta(e: EmailMeta | undefined) {
+  if (!e) return null;
+  return {
+    messageId: e.messageId,
+    subject: e.subject ?? '',
+    from: e.from,
+    to: e.to ?? [],
+    cc: e.cc ?? [],
+    html: e.html ?? null,
+    quoted: e.quoted ?? null,
+    autoSubmitted: e.autoSubmitted ?? null,
+    hasRaw: Boolean(e.deliveryId),
+    recipients: e.recipients ?? null,
+  };
+}
 
 export const presentEvent = (e: typeof events.$inferSelect & { actorName?: string | null }) => ({
   id: e.id,
