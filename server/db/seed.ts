@@ -216,6 +216,18 @@ export async function seedDemo(services: Services): Promise<boolean> {
       const webform = await inboxCreator(ctx, { kind: 'webform', name: 'Web form · 工单表单', enabled: true, settings: {} });
       const webchat = await inboxCreator(ctx, { kind: 'webchat', name: 'Web chat · 在线客服', enabled: true, settings: {} });
       const api = await inboxCreator(ctx, { kind: 'api', name: 'API', enabled: true, settings: {} });
+      // Mail to this address over the built-in SMTP listener (SMTP_PORT) opens tickets; replies stay
+      // in the admin outbox until SMTP_OUTBOUND_URL (or the inbox's own SMTP URL) is set.
+      await inboxCreator(ctx, {
+        kind: 'email',
+        name: 'Email · 邮件支持',
+        enabled: true,
+        settings: {
+          address: 'support@switchboard.example',
+          fromName: 'Switchboard Support · 客服',
+          signature: { en: 'Switchboard Support — we never ask for your password, 2FA codes or seed phrase.', 'zh-CN': 'Switchboard 客服团队 —— 我们绝不会索要您的密码、二次验证码或助记词。' },
+        },
+      });
       // Customers' tickets, chats and integrations land in these when they name no inbox.
       await ctx.db.update(inboxes).set({ isDefault: true }).where(inArray(inboxes.id, [webform.id, webchat.id, api.id]));
       // What /verify answers as ours in the demo (an exchange publishes its real ones).
