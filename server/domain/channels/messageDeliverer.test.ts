@@ -234,6 +234,23 @@ describe.each(DB_KINDS)('outbound delivery of email replies on %s', (kind) => {
     expect(statuses.at(-1)).toBe('sent');
   });
 
+  it('fails a reply still refused with 4xx on its last attempt, keeping the reason', async () => {
+    sink.refuse = { code: 421, text: '4.3.2 Service shutting down' };
+    const message = await queuedWithoutJob(conversation.id, 'Last try');
+    expect(await messageDeliverer(t.services, message.id, { finalAttempt: false })).toMatchObject({ status: 'queued', retry: true });
+    expect(await messageDeliverer(t.services, message.id, { finalAttempt: true })).toMatchObject({ status: 'failed', retry: false });
+    sink.refuse = null;
+    const row = await messageRow(message.id);
+    expect(row.deliveryStatus).toBe('failed');
+    expect(row.deliveryError).toContain('Service shutting down');
+    expect(mailsFor(message.id)).toHaveLength(0);
+  });
+
+  it('refuses an unknown recipients choice', async () => {
+    const res = await agent.request('POST', `${API}/conversations/${conversation.id}/messages`, { body: 'x', recipients: 'everyone' });
+    expect(res.statusCode).toBe(400);
+  });
+
   it('fails a reply on 550 with the provider text; Retry queues it again and it goes out', async () => {
     sink.refuse = { code: 550, text: '5.1.1 Mailbox unavailable' };
     const reply = (await agent.request('POST', `${API}/conversations/${conversation.id}/messages`, { body: 'Bounced reply' })).json();

@@ -51,8 +51,10 @@ export async function messageDeliverer(services: Services, messageId: string, op
   try {
     return await attempt(services, message, options);
   } catch (err) {
-    // Our own failure (a database hiccup, a missing file): the lease goes, the job tries again.
+    // Our own failure (a database hiccup): the lease goes and the job tries again; after the last
+    // try the message says failed rather than staying queued for ever.
     await release(services, messageId);
+    if (options.finalAttempt) return finish(services, message, { status: 'failed', error: `Internal error: ${(err as Error).message}`.slice(0, 500) });
     throw err;
   }
 }
