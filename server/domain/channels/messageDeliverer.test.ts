@@ -208,6 +208,9 @@ describe.each(DB_KINDS)('outbound delivery of email replies on %s', (kind) => {
     // Nor is the customer's own message echoed back.
     const mine = await customer.request('POST', `${API}/conversations/${conversation.id}/messages`, { body: 'thanks' });
     expect(mine.json().deliveryStatus).toBeNull();
+    // Nor a system line.
+    const line = await asSystem(t, (ctx) => messageCreator(ctx, conversation.id, { body: 'Merged into #1', contentType: 'event' }));
+    expect(line.message.deliveryStatus).toBeNull();
     await sleep(1500);
     expect(sink.mails.length).toBe(before);
     expect(sink.mails.map((m) => m.parsed.text).join('\n')).not.toContain('nervous');
@@ -244,6 +247,15 @@ describe.each(DB_KINDS)('outbound delivery of email replies on %s', (kind) => {
     expect(row.deliveryStatus).toBe('failed');
     expect(row.deliveryError).toContain('Service shutting down');
     expect(mailsFor(message.id)).toHaveLength(0);
+  });
+
+  it('queues and sends an integration\'s (API token) reply like an agent\'s', async () => {
+    const token = await makeToken(t, 'agent', [team.id]);
+    const res = await bearer(t, token.token)('POST', `${API}/conversations/${conversation.id}/messages`, { body: 'From the bot' });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json().deliveryStatus).toBe('queued');
+    await eventually(async () => (await messageRow(res.json().id)).deliveryStatus === 'sent');
+    expect(mailsFor(res.json().id)).toHaveLength(1);
   });
 
   it('refuses an unknown recipients choice', async () => {
