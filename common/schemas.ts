@@ -419,6 +419,8 @@ export const MessageCreate = z
     attachmentIds: z.array(Id).max(10).default([]),
     /** A client-chosen key: sending the same key twice stores one message. */
     idempotencyKey: z.string().min(8).max(100).optional(),
+    /** Email replies: to every participant (all, the default) or to the requester only; other channels ignore it. */
+    recipients: z.enum(['all', 'requester']).optional(),
   })
   .refine((m) => m.body.length > 0 || m.attachmentIds.length > 0, { message: 'Write something or attach a file', path: ['body'] });
 

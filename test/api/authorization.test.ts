@@ -26,6 +26,7 @@ const BODIES: Record<string, unknown> = {
   'PATCH /conversations/{id}': { status: 'open' },
   'POST /conversations/{id}/messages': { body: 'hello' },
   'POST /conversations/{id}/notes': { body: 'internal' },
+  'POST /conversations/{id}/messages/{messageId}/retry': undefined,
   'POST /conversations/{id}/attachments': UPLOAD,
   'POST /contacts': { name: 'New contact' },
   'PATCH /contacts/{id}': { name: 'Renamed' },

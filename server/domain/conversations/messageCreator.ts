@@ -5,8 +5,9 @@ import { columnList, q, rawRows, type RawSql, sqlText, tableRow } from '../../db
 import { attachments, conversations, events, messages } from '../../db/schema.ts';
 import { AppError, forbidden } from '../../errors.ts';
 import { canSeeConversation, canWorkConversation, isStaff, requireActor } from '../auth/policy.ts';
-import { type Actor, type Ctx, type Services, eventRecorded, jobsStatement, transactOn } from '../context.ts';
-import { DURABLE_EVENTS } from '../../jobs/boss.ts';
+import { type Actor, type Ctx, type Services, enqueue, eventRecorded, jobsStatement, transactOn } from '../context.ts';
+import { DURABLE_EVENTS, QUEUES } from '../../jobs/boss.ts';
+import { adapterOf } from '../../channels/registry.ts';
 import { attachmentLinker } from '../files/attachments.ts';
 import { slaCheckJobs, slaPlanner } from '../sla/slaScheduler.ts';
 import { conversationGetter, type ConversationRow, type ConversationView } from './conversationReader.ts';
@@ -29,6 +30,8 @@ export interface MessageInput {
   onBehalfOfContact?: boolean;
   /** An outgoing message a provider must deliver starts queued (the delivery job moves it on). */
   deliveryStatus?: DeliveryStatus;
+  /** Email replies: to every participant (all, the default) or to the requester only. */
+  recipients?: 'all' | 'requester';
 }
 
 export type MessageRow = typeof messages.$inferSelect;
@@ -189,6 +192,17 @@ async function messageAdder(
     checks = slaCheckJobs(conversationId, plan.checks);
   }
 
+  // A person's (or an integration's) public reply in a conversation whose channel has a provider to
+  // send through starts queued, its delivery job in this transaction; the web channels need none.
+  const delivers =
+    !fromCustomer && visibility === 'public' && (actor.type === 'agent' || actor.type === 'token') && (input.contentType ?? 'text') === 'text' &&
+    inboxId === conversation.inboxId && Boolean(adapterOf(conversation.channel)?.send);
+  const deliveryStatus = input.deliveryStatus ?? (delivers ? 'queued' : null);
+  let meta = input.meta ?? {};
+  if (delivers && conversation.channel === 'email') {
+    meta = { ...meta, email: { ...(meta.email as object | undefined), recipients: input.recipients ?? 'all' } };
+  }
+
   const messageData = {
     seq,
     direction: fromCustomer ? 'in' : 'out',
@@ -198,7 +212,8 @@ async function messageAdder(
     // Only notes that name someone need the (durable) notifier.
     ...(visibility === 'private' && /(^|[\s(])@\S/u.test(input.body) ? { mentions: true } : {}),
   };
-  if (guarded && (statusChange || Object.keys(set).some((k) => !PLAIN_FIELDS.has(k)) || DURABLE_EVENTS['messages.create']!({ data: messageData } as never))) {
+  // A delivery job is a second statement: such a message takes the transactional way.
+  if (guarded && (statusChange || deliveryStatus === 'queued' || Object.keys(set).some((k) => !PLAIN_FIELDS.has(k)) || DURABLE_EVENTS['messages.create']!({ data: messageData } as never))) {
     throw new NotPlain();
   }
   const statusData = statusChange
@@ -215,11 +230,11 @@ async function messageAdder(
     authorId: fromCustomer ? conversation.contactId : actor.id,
     externalId: input.externalId ?? null,
     idempotencyKey: input.idempotencyKey ?? null,
-    meta: input.meta ?? {},
+    meta,
     createdAt: now,
-    deliveryStatus: input.deliveryStatus ?? null,
+    deliveryStatus,
     deliveryError: null,
-    deliveryUpdatedAt: input.deliveryStatus ? now : null,
+    deliveryUpdatedAt: deliveryStatus ? now : null,
   }, messageData, statusData, await jobsStatement(ctx.services, checks), guarded ? { lastSeq: conversation.lastSeq, status: conversation.status, priority: conversation.priority, categoryId: conversation.categoryId, teamId: conversation.teamId, assigneeId: conversation.assigneeId } : null);
   if (!written) {
     // The provider id or client key is taken (a re-delivery or a resend; the insert found it, so
@@ -239,6 +254,7 @@ async function messageAdder(
   }
   const message = written.message;
   const files = await attachmentLinker(ctx, conversationId, message.id, input.attachmentIds ?? []);
+  if (deliveryStatus === 'queued') await enqueue(ctx, QUEUES.messageDeliver, { messageId: message.id });
   const recorded = [];
   for (const row of written.events) recorded.push(await eventRecorded(ctx, row));
   // Pushes carry the message and where the conversation stands, so no process reads them back.

@@ -139,7 +139,8 @@ export const presentMessage = (
 
 /** The email part of a message's meta, as the timeline shows it. */
 function presentEmailMeta(e: EmailMeta | undefined) {
-  if (!e) return null;
+  // A reply still queued holds only its recipients choice: its addresses exist once it is composed.
+  if (!e?.messageId) return null;
   return {
     messageId: e.messageId,
     subject: e.subject ?? '',

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 
 import {
   ConversationCreate,
@@ -14,6 +15,7 @@ import { conversationCreator } from '../../../domain/conversations/conversationC
 import { conversationGetter, conversationLister } from '../../../domain/conversations/conversationReader.ts';
 import { conversationUpdater } from '../../../domain/conversations/conversationUpdater.ts';
 import { messageCreator } from '../../../domain/conversations/messageCreator.ts';
+import { deliveryRetrier } from '../../../domain/channels/deliveryRetrier.ts';
 import { conversationEventLister, messageAuthorNamer, messageLister } from '../../../domain/conversations/timelineReader.ts';
 import { presentConversation, presentEvent, presentMessage } from '../present.ts';
 import { type Api, type RouteOptions, IdParams, Items, errors, run, runSingle, sendJsonText } from '../run.ts';
@@ -80,6 +82,23 @@ export async function conversationRoutes(app: Api, { services }: RouteOptions) {
       },
     );
   }
+
+  app.post(
+    '/conversations/:id/messages/:messageId/retry',
+    {
+      schema: {
+        tags,
+        summary: 'Send a failed outgoing message again (staff who can work the conversation)',
+        description: 'Only a message whose delivery failed (409 otherwise); it goes back to queued and a new delivery job sends it.',
+        params: IdParams.extend({ messageId: z.uuid() }),
+        response: { 200: MessageOut, ...errors(400, 401, 403, 404, 409) },
+      },
+    },
+    async (req) => {
+      const message = await run(services, req, (ctx) => deliveryRetrier(ctx, req.params.id, req.params.messageId));
+      return presentMessage({ ...message, authorName: await messageAuthorNamer(services.database.db, message) });
+    },
+  );
 
   app.get(
     '/conversations/:id/events',
