@@ -141,7 +141,9 @@ export function fieldExtractor(subject: string, body: string, known: { network?:
     if (!text) continue;
     put('orderId', labelled(text, ORDER_LABEL, ORDER_VALUE), source);
     put('uid', labelled(text, UID_LABEL, UID_VALUE), source);
-    put('registeredEmail', labelled(text, EMAIL_LABEL, EMAIL_VALUE)?.toLowerCase(), source);
+    const email = labelled(text, EMAIL_LABEL, EMAIL_VALUE)?.toLowerCase();
+    // Longer than any deliverable address (RFC 5321): not an address, whatever it looks like.
+    put('registeredEmail', email && email.length <= 254 ? email : undefined, source);
     put('coin', firstCoin(text), source);
     put('network', firstNetwork(text), source);
     put('txHash', firstTx(text), source);

@@ -30,6 +30,14 @@ describe('languageDetector', () => {
     expect(languageDetector('')).toBe('en');
   });
 
+  it('names another language the desk supports through tinyld, and still never calls Chinese anything else', () => {
+    const desk = ['en', 'zh-CN', 'fr'];
+    expect(languageDetector('Bonjour, mon retrait est bloqué depuis hier soir, pouvez-vous vérifier ?', desk)).toBe('fr');
+    expect(languageDetector('Mein Konto wurde gesperrt und ich kann nichts abheben', desk)).toBe('en');
+    expect(languageDetector('USDT 提币 TRC20 多久到账', desk)).toBe('zh-CN');
+    expect(languageDetector('My withdrawal has not arrived yet, please check', desk)).toBe('en');
+  });
+
   it('reads only the start of a huge text', () => {
     const started = performance.now();
     expect(languageDetector('我的提币没有到账。'.repeat(100_000))).toBe('zh-CN');

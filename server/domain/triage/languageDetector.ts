@@ -1,5 +1,5 @@
 import { detect } from 'tinyld';
-import { LOCALES, type Locale } from '../../../common/enums.ts';
+import { LOCALES } from '../../../common/enums.ts';
 
 /** Only this much of a message is read: the language shows in its first lines, and a huge mail must cost no more than a short one. */
 const SAMPLE = 4000;
@@ -18,18 +18,22 @@ const LATIN = /[A-Za-z]/g;
  * ("USDT 提币 TRC20 多久到账" → Danish), and an English signature or ticker does not make a Chinese
  * mail English. Traditional characters count as Chinese too: zh-CN is the desk's one Chinese locale.
  * Kana means Japanese (it uses Han too), which tinyld names. A language the desk does not
- * support (LOCALES) falls back to English, which every desk speaks.
+ * support falls back to English, which every desk speaks.
+ *
+ * tinyld costs about 3 ms on a short paragraph, so it runs only when the desk supports a language
+ * besides English and Chinese: with en and zh-CN alone, text that is not Chinese is English anyway.
  */
-export function languageDetector(text: string): Locale {
+export function languageDetector(text: string, locales: readonly string[] = LOCALES): string {
   const sample = text.slice(0, SAMPLE);
   const han = sample.match(HAN)?.length ?? 0;
   if (han >= 2 && !KANA.test(sample)) {
     const latin = sample.match(LATIN)?.length ?? 0;
     if ((han * HAN_WEIGHT) / (han * HAN_WEIGHT + latin) >= HAN_SHARE) return 'zh-CN';
   }
+  if (!locales.some((l) => !['en', 'zh'].includes(base(l)))) return 'en';
   const code = detect(sample);
   if (!code) return 'en';
-  if (code === 'zh') return 'zh-CN';
-  const supported = LOCALES.find((l) => l === code || l.split('-')[0] === code);
-  return supported ?? 'en';
+  return locales.find((l) => l === code || base(l) === code) ?? 'en';
 }
+
+const base = (locale: string) => locale.split('-')[0]!;
