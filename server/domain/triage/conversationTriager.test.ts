@@ -129,6 +129,18 @@ describe.each(DB_KINDS)('conversation triage on %s', (kind) => {
     expect(unclear.json().fieldSources).not.toHaveProperty('category');
   });
 
+  it("drops triage's hint once an agent changes what triage filled: the field is the agent's, the category and language chosen", async () => {
+    const res = await token('POST', `${API}/conversations`, { subject: '提币一直显示处理中 订单号 20261201777', body: 'UID: 48211093', contact: { email: 'edit@example.com' } });
+    const c = res.json();
+    expect(c.fieldSources).toMatchObject({ orderId: 'subject', uid: 'body', category: 'subject', language: 'body' });
+    const patched = await token('PATCH', `${API}/conversations/${c.id}`, { fields: { ...c.fields, orderId: '20261201778' }, categoryId: tradingId, language: 'en' });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect(patched.json().fieldSources).toEqual({ orderId: 'agent', uid: 'body' });
+    // A field the agent removes loses its source too.
+    const { uid: _uid, ...rest } = patched.json().fields;
+    expect((await token('PATCH', `${API}/conversations/${c.id}`, { fields: rest })).json().fieldSources).toEqual({ orderId: 'agent' });
+  });
+
   it('picks up a category created after the first ticket (the per-process words are dropped on change)', async () => {
     await transact(t.services, { type: 'system', id: null }, (ctx) => conversationTriager(ctx, { subject: 'x', body: 'y', fields: {} }));
     const api = await asSystem(t, (ctx) => categoryCreator(ctx, { slug: 'api', name: { en: 'API keys & integration', 'zh-CN': 'API 密钥与接入' }, teamId: null, skillId: null, urgent: false, position: 2 }));
