@@ -270,6 +270,8 @@ export const ConversationOut = z
     language: z.string(),
     subject: z.string(),
     fields: z.record(z.string(), z.string()),
+    /** Who filled each field: customer or agent typed it, or triage read it from the subject or body; also 'language' and 'category' when triage chose them. */
+    fieldSources: z.record(z.string(), z.enum(['customer', 'agent', 'subject', 'body'])),
     tags: z.array(z.string()),
     firstResponseDueAt: IsoDate.nullable(),
     nextResponseDueAt: IsoDate.nullable(),
@@ -305,7 +307,8 @@ export const ConversationCreate = z.object({
   priority: z.enum(PRIORITIES).optional(),
   categoryId: Id.optional(),
   teamId: Id.optional(),
-  language: z.string().min(2).max(10).default('en'),
+  /** The customer's language; left out, it is detected from the subject and body (en, zh-CN). */
+  language: z.string().min(2).max(10).optional(),
   fields: ConversationFields.default({}),
   tags: Tags.default([]),
   /** Makes a retried create return the first result instead of a duplicate. */

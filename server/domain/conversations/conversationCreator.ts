@@ -13,6 +13,7 @@ import { cached } from '../cache.ts';
 import { type Ctx, eventRecorded, jobsStatement, transactOn } from '../context.ts';
 import { defaultInbox, existingDefaultInbox } from '../directory/inboxes.ts';
 import { slaCheckJobs, slaPlanner } from '../sla/slaScheduler.ts';
+import { conversationTriager } from '../triage/conversationTriager.ts';
 import { conversationGetter, type ConversationRow, type ConversationView } from './conversationReader.ts';
 
 type Inbox = typeof inboxes.$inferSelect;
@@ -67,7 +68,10 @@ export async function conversationCreator(ctx: Ctx, rawInput: z.output<typeof Co
   if (!inbox) throw notFound('Inbox');
   if (!inbox.enabled) throw new AppError('conflict', `Inbox ${inbox.name} is disabled`);
 
-  const category = input.categoryId ? await categoryById(ctx, input.categoryId) : undefined;
+  // Language, empty fields and category from the text when nobody gave them, before team, priority and SLA follow from them.
+  const triage = await conversationTriager(ctx, input);
+  const categoryId = input.categoryId ?? triage.categoryId;
+  const category = categoryId ? await categoryById(ctx, categoryId) : undefined;
   if (input.categoryId && !category) throw notFound('Category');
 
   // The row as the insert and the first message leave it: a new ticket whose last message is the customer's.
@@ -83,11 +87,11 @@ export async function conversationCreator(ctx: Ctx, rawInput: z.output<typeof Co
     categoryId: category?.id ?? null,
     teamId: (isStaff(actor) ? input.teamId : undefined) ?? category?.teamId ?? null,
     assigneeId: null,
-    language: input.language,
+    language: triage.language,
     subject: input.subject,
-    fields: input.fields as Record<string, string>,
+    fields: { ...(input.fields as Record<string, string>), ...triage.fields },
     // Whoever opens it typed the fields given; triage fills the rest from the text (and says so).
-    fieldSources: Object.fromEntries(Object.keys(input.fields).map((k) => [k, actor.type === 'contact' ? 'customer' : 'agent'])),
+    fieldSources: { ...Object.fromEntries(Object.keys(input.fields).map((k) => [k, actor.type === 'contact' ? 'customer' : 'agent'])), ...triage.sources },
     tags: input.tags,
     firstResponseDueAt: null,
     nextResponseDueAt: null,

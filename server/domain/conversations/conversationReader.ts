@@ -248,6 +248,7 @@ const CONVERSATION_JSON = sqlText(
         then (select coalesce(jsonb_object_agg(f.key, f.value), '{}'::jsonb) from jsonb_each(conversations.fields) f where jsonb_typeof(f.value) = 'string')
         else conversations.fields end`),
     ],
+    ['fieldSources', json.jsonb('conversations.field_sources')],
     ['tags', json.jsonb('conversations.tags')],
     ['firstResponseDueAt', json.time('conversations.first_response_due_at')],
     ['nextResponseDueAt', json.time('conversations.next_response_due_at')],

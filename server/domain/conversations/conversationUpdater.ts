@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { ConversationUpdate } from '../../../common/schemas.ts';
 import { agents, categories, conversations, teams } from '../../db/schema.ts';
+import type { FieldSource } from '../../db/schema/conversations.ts';
 import { AppError, forbidden, notFound } from '../../errors.ts';
 import { canWorkConversation } from '../auth/policy.ts';
 import { type Ctx, diff, recordEvent } from '../context.ts';
@@ -41,6 +42,8 @@ export async function conversationUpdater(ctx: Ctx, id: string, patch: z.output<
   if (!Object.keys(change.after).length) return before;
 
   const set: Partial<typeof conversations.$inferInsert> = { ...(change.after as object), updatedAt: now };
+  const sources = sourcesAfterEdit(before, change.after);
+  if (sources) set.fieldSources = sources;
   if (change.after.status === 'solved') set.solvedAt = now;
   else if (change.after.status) set.solvedAt = null;
   await ctx.db.update(conversations).set(set).where(eq(conversations.id, id));
@@ -56,6 +59,24 @@ export async function conversationUpdater(ctx: Ctx, id: string, patch: z.output<
 }
 
 type Change = { before: Record<string, unknown>; after: Record<string, unknown> };
+
+/**
+ * Where fields come from after staff edit them (null: unchanged): a changed field is the agent's,
+ * a removed one has no source, and a category or language someone chose is no longer triage's
+ * suggestion — so the "from the message" hint never stays on a value a person set.
+ */
+function sourcesAfterEdit(before: { fields: Record<string, unknown>; fieldSources: Record<string, FieldSource> }, after: Record<string, unknown>): Record<string, FieldSource> | null {
+  if (!('fields' in after || 'categoryId' in after || 'language' in after)) return null;
+  const sources = { ...before.fieldSources };
+  if ('categoryId' in after) delete sources.category;
+  if ('language' in after) delete sources.language;
+  if ('fields' in after) {
+    const fields = (after.fields ?? {}) as Record<string, unknown>;
+    for (const key of Object.keys(before.fields)) if (!(key in fields)) delete sources[key];
+    for (const [key, value] of Object.entries(fields)) if (before.fields[key] !== value) sources[key] = 'agent';
+  }
+  return sources;
+}
 
 function pick(change: Change, keys: readonly string[]): Change | null {
   const out: Change = { before: {}, after: {} };

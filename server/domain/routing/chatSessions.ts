@@ -15,7 +15,8 @@ import { addBusinessMinutes } from '../sla/businessTime.ts';
 
 export interface ChatStart {
   categoryId?: string;
-  language: string;
+  /** Left out, conversationCreator detects it from the description. */
+  language?: string;
   description: string;
   orderId?: string;
 }

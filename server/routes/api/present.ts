@@ -91,6 +91,7 @@ export const presentConversation = (c: ConversationView) => ({
   language: c.language,
   subject: c.subject,
   fields: Object.fromEntries(Object.entries(c.fields).filter(([, v]) => typeof v === 'string')) as Record<string, string>,
+  fieldSources: c.fieldSources ?? {},
   tags: c.tags,
   firstResponseDueAt: iso(c.firstResponseDueAt),
   nextResponseDueAt: iso(c.nextResponseDueAt),

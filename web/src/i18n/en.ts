@@ -926,6 +926,15 @@ const en = {
   time: {
     justNow: 'just now',
   },
+  triage: {
+    fromSubject: 'from subject',
+    fromBody: 'from the message',
+    fromSubjectHint: 'Read from the subject automatically: check it before relying on it',
+    fromBodyHint: 'Read from the customer\'s message automatically: check it before relying on it',
+    language: 'Conversation language',
+    chain: 'Chain',
+    registeredEmail: 'Registered email',
+  },
 };
 
 export default en;

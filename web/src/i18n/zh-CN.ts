@@ -928,6 +928,15 @@ const zhCN: Resources = {
   time: {
     justNow: '刚刚',
   },
+  triage: {
+    fromSubject: '取自主题',
+    fromBody: '取自消息',
+    fromSubjectHint: '系统从主题中自动识别，使用前请核对',
+    fromBodyHint: '系统从客户消息中自动识别，使用前请核对',
+    language: '会话语言',
+    chain: '链',
+    registeredEmail: '注册邮箱',
+  },
 };
 
 export default zhCN;

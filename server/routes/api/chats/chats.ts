@@ -6,6 +6,7 @@ import { type Actor, transact } from '../../../domain/context.ts';
 import { chatQueueReader, liveQueueReader } from '../../../domain/routing/chatQueue.ts';
 import { chatAccepter, chatEnder, chatHoursChecker, chatStarter, chatToTicket, chatTransferrer, visitorContactCreator } from '../../../domain/routing/chatSessions.ts';
 import { deflectionFiler } from '../../../domain/helpcenter/analytics.ts';
+import { languageDetector } from '../../../domain/triage/languageDetector.ts';
 import { AppError } from '../../../errors.ts';
 import { setSessionCookies } from '../auth/auth.ts';
 import { presentConversation } from '../present.ts';
@@ -29,7 +30,8 @@ const TransferBody = z
 
 const ChatStartBody = z.object({
   categoryId: Id.optional(),
-  language: z.enum(['en', 'zh-CN']).default('en'),
+  /** The customer's choice (the chat page asks); left out, it is detected from the description. */
+  language: z.enum(['en', 'zh-CN']).optional(),
   description: plainText().trim().min(1).max(5000),
   orderId: z.string().trim().max(128).optional(),
   /** Visitors who are not signed in: how to call them and where to send the transcript. */
@@ -62,7 +64,7 @@ export async function chatRoutes(app: Api, { services }: RouteOptions) {
         async (ctx) => {
           let session = null;
           if (!actor) {
-            const contact = await visitorContactCreator(ctx, { name: req.body.name ?? '', email: req.body.email, language: req.body.language });
+            const contact = await visitorContactCreator(ctx, { name: req.body.name ?? '', email: req.body.email, language: req.body.language ?? languageDetector(req.body.description) });
             actor = { type: 'contact', id: contact.id };
             session = await sessionCreator(ctx.db, { type: 'contact', id: contact.id }, { ip: req.ip, userAgent: req.headers['user-agent'], now });
           }

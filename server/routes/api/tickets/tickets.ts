@@ -4,6 +4,7 @@ import { ConversationFields, Id, RatingCreate } from '../../../../common/schemas
 import { SYSTEM, type Actor, transact } from '../../../domain/context.ts';
 import { conversationCreator } from '../../../domain/conversations/conversationCreator.ts';
 import { conversationCounter } from '../../../domain/conversations/conversationCounter.ts';
+import { languageDetector } from '../../../domain/triage/languageDetector.ts';
 import { ratingGiver } from '../../../domain/conversations/ratingGiver.ts';
 import { defaultInbox } from '../../../domain/directory/inboxes.ts';
 import { deflectionFiler } from '../../../domain/helpcenter/analytics.ts';
@@ -27,7 +28,8 @@ const TicketForm = z.object({
   subject: plainText().trim().min(1).max(300),
   body: z.string().trim().min(1).max(50_000),
   categoryId: Id.optional(),
-  language: z.string().min(2).max(10).default('en'),
+  /** The customer's language (the web form sends the page's); left out, it is detected from subject and body. */
+  language: z.string().min(2).max(10).optional(),
   uid: z.string().trim().max(64).optional(),
   orderId: z.string().trim().max(128).optional(),
   txHash: z.string().trim().max(128).optional(),
@@ -115,7 +117,7 @@ export async function ticketRoutes(app: Api, { services }: RouteOptions) {
           async (ctx) => {
             // The web form's inbox, unless an integration files it.
             const inbox = await defaultInbox(ctx.db, actor.type === 'token' ? 'api' : 'webform', services);
-            const requester = anonymous ? await unverifiedContactCreator(ctx, { email: form.email!, name: form.name, language: form.language }) : null;
+            const requester = anonymous ? await unverifiedContactCreator(ctx, { email: form.email!, name: form.name, language: form.language ?? languageDetector(`${form.subject}\n${form.body}`) }) : null;
             const { conversation } = await conversationCreator(ctx, {
               inboxId: inbox.id,
               subject: form.subject,

@@ -26,7 +26,20 @@ function Section({ title, children }: { title: string; children: ReactNode }) {
   );
 }
 
-function Row({ label, value, copy, mono }: { label: string; value: string | null | undefined; copy?: boolean; mono?: boolean }) {
+/** Says that triage read a value from the subject or the message, so the agent checks it (nothing for what a person typed). */
+function SourceHint({ source, testId }: { source: string | undefined; testId?: string }) {
+  const { t } = useTranslation();
+  if (source !== 'subject' && source !== 'body') return null;
+  return (
+    <Tooltip label={t(source === 'subject' ? 'triage.fromSubjectHint' : 'triage.fromBodyHint')} withArrow multiline w={220}>
+      <Badge component="span" size="xs" variant="light" color="gray" tt="none" style={{ flexShrink: 0 }} data-testid={testId} data-source={source}>
+        {t(source === 'subject' ? 'triage.fromSubject' : 'triage.fromBody')}
+      </Badge>
+    </Tooltip>
+  );
+}
+
+function Row({ label, value, copy, mono, source, sourceKey }: { label: string; value: string | null | undefined; copy?: boolean; mono?: boolean; source?: string; sourceKey?: string }) {
   const { t } = useTranslation();
   return (
     <Group justify="space-between" gap="xs" wrap="nowrap" align="flex-start">
@@ -34,6 +47,7 @@ function Row({ label, value, copy, mono }: { label: string; value: string | null
         {label}
       </Text>
       <Group gap={2} wrap="nowrap" style={{ minWidth: 0 }}>
+        {value && <SourceHint source={source} testId={`field-source-${sourceKey ?? label}`} />}
         <Text size="sm" ta="right" className={mono ? 'sb-mono' : undefined} style={{ minWidth: 0, overflowWrap: 'anywhere' }}>
           {value || t('app.none')}
         </Text>
@@ -150,7 +164,14 @@ export function Sidebar({ conversation: c, me, agents, teams, categories, onUpda
             onChange={(v) => toId(v) !== c.categoryId && onUpdate({ categoryId: toId(v) })}
             searchable
             allowDeselect={false}
+            description={c.categoryId ? <SourceHint source={c.fieldSources?.category} testId="field-source-category" /> : undefined}
             data-testid="sidebar-category"
+          />
+          <Row
+            label={t('triage.language')}
+            value={t(`languages.${c.language}` as 'languages.en', { defaultValue: c.language })}
+            source={c.fieldSources?.language}
+            sourceKey="language"
           />
           <TagsInput
             label={t('conversation.sidebar.tags')}
@@ -201,10 +222,17 @@ export function Sidebar({ conversation: c, me, agents, teams, categories, onUpda
         {hasFields ? (
           <Stack gap={6} data-testid="ticket-fields">
             {KNOWN_FIELDS.map((key) => (
-              <Row key={key} label={t(`conversation.sidebar.${key}`)} value={c.fields[key]} copy={Boolean(c.fields[key])} mono={key !== 'coin' && key !== 'network'} />
+              <Row key={key} label={t(`conversation.sidebar.${key}`)} value={c.fields[key]} copy={Boolean(c.fields[key])} mono={key !== 'coin' && key !== 'network'} source={c.fieldSources?.[key]} sourceKey={key} />
             ))}
             {extraFieldKeys.map((key) => (
-              <Row key={key} label={key} value={c.fields[key]} />
+              <Row
+                key={key}
+                label={key === 'chain' || key === 'registeredEmail' ? t(`triage.${key}`) : key}
+                value={c.fields[key]}
+                copy={key === 'registeredEmail'}
+                source={c.fieldSources?.[key]}
+                sourceKey={key}
+              />
             ))}
           </Stack>
         ) : (
