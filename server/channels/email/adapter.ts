@@ -1,7 +1,9 @@
 import type { ChannelAdapter } from '../types.ts';
+import { parseMail } from './parser.ts';
 
 /** Email: mail in over SMTP or IMAP, replies out over SMTP with headers that thread in every client. */
 export const emailAdapter: ChannelAdapter = {
   kind: 'email',
   secretSettings: ['imap.password', 'smtpUrl'],
+  parse: async (input) => (input.source === 'webhook' ? [] : [await parseMail(input.raw)]),
 };
