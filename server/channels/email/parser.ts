@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import PostalMime from 'postal-mime';
+import PostalMime, { decodeWords } from 'postal-mime';
 import type { Address, Email, Header } from 'postal-mime';
 import type { InboundAttachment, InboundMessage, InboundParty } from '../types.ts';
 import { relabelChineseCharsets } from './charsets.ts';
@@ -64,6 +64,20 @@ function partiesOf(addresses: Address[] | undefined): InboundParty[] {
   return out;
 }
 
+/** The top-level header fields as sent (unfolded, undecoded), read from the original bytes: the parser saw relabelled charsets. */
+function topHeaders(raw: Buffer): Header[] {
+  const head = raw.subarray(0, 256 * 1024).toString('latin1');
+  const end = head.search(/\r?\n\r?\n/);
+  const fields: Header[] = [];
+  for (const line of (end < 0 ? head : head.slice(0, end)).split(/\r?\n(?![ \t])/)) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const originalKey = line.slice(0, colon).trim();
+    fields.push({ key: originalKey.toLowerCase(), originalKey, value: line.slice(colon + 1).replace(/\r?\n[ \t]+/g, ' ').trim() });
+  }
+  return fields;
+}
+
 function headerRecord(headers: Header[]): Record<string, string> {
   const record: Record<string, string> = {};
   for (const { key, value } of headers) {
@@ -126,16 +140,17 @@ function fromOf(email: Email): InboundParty {
 
 /** The whole mail as text when the MIME structure cannot be read at all: nothing is dropped. */
 function unreadableMail(raw: Buffer): InboundMessage {
-  const text = utf8.decode(raw);
-  const headerEnd = text.search(/\r?\n\r?\n/);
-  const head = (headerEnd < 0 ? text : text.slice(0, headerEnd)).replace(/\r?\n[ \t]+/g, ' ');
-  const field = (name: string) => new RegExp(`^${name}:[ \\t]*(.*)$`, 'im').exec(head)?.[1]?.trim();
+  const text = utf8.decode(raw).trimEnd();
+  const headers = topHeaders(raw);
+  const field = (name: string) => headers.find((h) => h.key === name)?.value;
   const fromAddress = /([^\s<>"]+@[^\s<>"]+)/.exec(field('from') ?? '')?.[1]?.toLowerCase() ?? '';
-  const subject = field('subject');
-  const headers = keptHeaders.flatMap((key) => {
-    const value = field(key);
-    return value === undefined ? [] : [{ key, value }];
-  });
+  const rawSubject = field('subject');
+  let subject = rawSubject;
+  try {
+    subject = rawSubject === undefined ? undefined : decodeWords(rawSubject);
+  } catch {
+    // kept as sent
+  }
   const verdict = classifyMachineMail({ headers, fromAddress, subject: subject ?? '', text, reportParts: [] });
   return {
     externalId: messageIdsIn(field('message-id'))[0] ?? synthesiseId(raw),
@@ -149,7 +164,7 @@ function unreadableMail(raw: Buffer): InboundMessage {
     autoSubmitted: verdict.autoSubmitted,
     ...(verdict.bounce ? { bounce: verdict.bounce } : {}),
     sentAt: validDate(field('date')),
-    headers: Object.fromEntries(headers.map((h) => [h.key, h.value])),
+    headers: headerRecord(headers),
   };
 }
 
@@ -164,7 +179,7 @@ export async function parseMail(raw: Buffer): Promise<InboundMessage> {
   }
   try {
     const rawHtml = email.html?.trim() ? email.html : undefined;
-    const fullText = (email.text?.trim() ? email.text : rawHtml ? htmlToText(rawHtml) : '').replace(/\r\n?/g, '\n');
+    const fullText = (email.text?.trim() ? email.text : rawHtml ? htmlToText(rawHtml) : '').replace(/\r\n?/g, '\n').trimEnd();
     const html = rawHtml ? sanitizeMailHtml(rawHtml) : undefined;
     const from = fromOf(email);
     const subject = email.subject;
@@ -204,7 +219,7 @@ export async function parseMail(raw: Buffer): Promise<InboundMessage> {
       autoSubmitted: verdict.autoSubmitted,
       ...(verdict.bounce ? { bounce: verdict.bounce } : {}),
       ...(sentAt ? { sentAt } : {}),
-      headers: headerRecord(email.headers),
+      headers: headerRecord(topHeaders(raw)),
     };
   } catch {
     return unreadableMail(raw);
