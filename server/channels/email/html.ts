@@ -9,7 +9,8 @@ import sanitizeHtml from 'sanitize-html';
  * presentational properties whose values cannot name a URL.
  */
 
-const cssValue = [/^[#a-z0-9(),.%\s-]{1,64}$/i];
+// Keywords, lengths, hex colours and rgb()/hsl() only: no url(), expression() or other functions.
+const cssValue = [/^(?:[#a-z0-9.%\s,-]{1,64}|(?:rgba?|hsla?)\([\d\s.,%]{1,40}\))$/i];
 const options: sanitizeHtml.IOptions = {
   allowedTags: [
     ...sanitizeHtml.defaults.allowedTags,
