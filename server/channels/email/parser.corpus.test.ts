@@ -122,7 +122,13 @@ describe.skipIf(!present)('parseMail on the real-world corpus', () => {
     expect(unknownCharset.text.length).toBeGreaterThan(0);
     const brokenBase64 = await read('enmime/testdata/low-quality/malformed-base64-attach.raw');
     expect(brokenBase64.attachments.length + brokenBase64.text.length).toBeGreaterThan(0);
+    // Labelled US-ASCII, written in Big5 / UTF-8: read by their bytes (charsetSniffing.ts).
     const big5 = await read('enmime/testdata/parts/chardet-success-big-5.raw');
-    expect(big5.text.length).toBeGreaterThan(0);
+    expect(big5.text).toContain('北齊  顏之推');
+    expect(big5.text).not.toContain('\ufffd');
+    const utf8 = await read('enmime/testdata/low-quality/incorrect-charset.raw');
+    expect(utf8.text).toContain('∮ E⋅da = Q');
+    // Labelled US-ASCII but Latin-1: no UTF-8 or Chinese reading convinces, so the Latin one stays.
+    expect((await read('enmime/testdata/parts/chardet-success-iso-8859-1.raw')).text).toContain('Drachenköpfe');
   });
 });

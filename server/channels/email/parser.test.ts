@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { emailAdapter } from './adapter.ts';
+import { charsetSniffingInstalled } from './charsetSniffing.ts';
 import { parseMail } from './parser.ts';
 import { stripSubjectPrefixes } from './subject.ts';
 
@@ -38,6 +39,20 @@ describe('parseMail: Chinese charsets', () => {
     expect(message.subject).toBe('提幣一直沒到賬');
     expect(message.from.name).toBe('陳大文');
     expect(message.text).toBe('您好，我的提幣一直沒到賬，請幫忙查詢。謝謝！');
+  });
+
+  it('reads unlabelled GBK (no charset, 8bit) by its bytes', async () => {
+    expect(charsetSniffingInstalled).toBe(true); // false means a postal-mime upgrade moved its internals
+    expect((await parse('gbk-unlabelled.eml')).text).toBe('你好，我的提现申请已经三天了还没有处理，请尽快帮我查一下。');
+  });
+
+  it('reads Big5 mislabelled as UTF-8 by its bytes', async () => {
+    expect((await parse('big5-labelled-utf8.eml')).text).toBe('您好，我的帳戶無法登入，請幫忙處理。謝謝！');
+  });
+
+  it('leaves a correctly labelled Latin part alone', async () => {
+    const raw = Buffer.concat([Buffer.from('From: a@example.de\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\n'), Buffer.from('Grüße aus Köln', 'latin1')]);
+    expect((await parseMail(raw)).text).toBe('Grüße aus Köln');
   });
 
   it('decodes RFC 2231 file names (plain and continued) and Outlook\'s GB2312 encoded-word name', async () => {

@@ -3,6 +3,7 @@ import PostalMime, { decodeWords } from 'postal-mime';
 import type { Address, Email, Header } from 'postal-mime';
 import type { InboundAttachment, InboundMessage, InboundParty } from '../types.ts';
 import { relabelChineseCharsets } from './charsets.ts';
+import './charsetSniffing.ts';
 import { htmlToText, sanitizeMailHtml } from './html.ts';
 import { classifyMachineMail, type MachineMailInput } from './machineMail.ts';
 import { splitQuoted } from './quoted.ts';
