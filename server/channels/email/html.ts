@@ -17,6 +17,8 @@ const options: sanitizeHtml.IOptions = {
     'img', 'font', 'center', 'del', 'ins', 'strike', 'u', 's', 'sub', 'sup', 'small', 'big', 'hr',
   ],
   disallowedTagsMode: 'discard',
+  // Real mail nests a few dozen levels; a hostile one nests thousands to make every later step slow.
+  nestingLimit: 200,
   allowedAttributes: {
     a: ['href', 'title', 'target', 'rel'],
     img: ['src', 'alt', 'title', 'width', 'height'],
@@ -56,17 +58,20 @@ export function sanitizeMailHtml(html: string): string {
   return sanitizeHtml(html, options);
 }
 
-// Tags after which a line ends in the plain-text rendering.
-const blockTag = /<\/?(?:p|div|br|li|tr|h[1-6]|table|ul|ol|pre|hr|dd|dt|address|center)\b[^>]*>/gi;
-const quoteOpen = /<blockquote\b[^>]*>/gi;
-const quoteClose = /<\/blockquote\s*>/gi;
+// The block tags whose ends are line ends in the plain-text rendering, and blockquote for quote marks.
+const blockTags = ['p', 'div', 'br', 'li', 'tr', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'table', 'ul', 'ol', 'pre', 'hr', 'dd', 'dt', 'address', 'center', 'blockquote'];
 const QUOTE_IN = '\u0001q+\u0001';
 const QUOTE_OUT = '\u0001q-\u0001';
 
 /** Plain text of an HTML-only mail: one line per block (no empty lines), blockquotes as "> " lines (so quotes fold as in text mail). */
 export function htmlToText(html: string): string {
-  const marked = html.replace(quoteOpen, `\n${QUOTE_IN}\n`).replace(quoteClose, `\n${QUOTE_OUT}\n`).replace(blockTag, '\n');
-  const bare = sanitizeHtml(marked, { allowedTags: [], allowedAttributes: {} })
+  // sanitize-html's parser first: what comes out is only bare block tags (no attributes) and escaped
+  // text, so the replacements below meet short, well-formed tags and stay linear on hostile input.
+  const blocks = sanitizeHtml(html, { allowedTags: blockTags, allowedAttributes: {}, nestingLimit: 200 });
+  const bare = blocks
+    .replace(/<blockquote>/g, `\n${QUOTE_IN}\n`)
+    .replace(/<\/blockquote>/g, `\n${QUOTE_OUT}\n`)
+    .replace(/<[^<>]{1,12}>/g, '\n')
     .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
   const out: string[] = [];
   let depth = 0;
@@ -75,7 +80,8 @@ export function htmlToText(html: string): string {
     if (raw === QUOTE_OUT) { depth = Math.max(0, depth - 1); continue; }
     const line = raw.replace(/[ \t\u00a0]+/g, ' ').trim();
     if (line === '') continue; // block boundaries already end lines; empty ones only spread the text
-    out.push(depth > 0 ? `${'>'.repeat(depth)} ${line}`.trimEnd() : line);
+    // Deeper than a few levels reads the same; a hostile nesting must not multiply the text.
+    out.push(depth > 0 ? `${'>'.repeat(Math.min(depth, 8))} ${line}` : line);
   }
-  return out.join('\n').trim();
+  return out.join('\n');
 }

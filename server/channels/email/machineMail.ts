@@ -90,15 +90,19 @@ function headerSection(text: string): string {
   return end < 0 ? normalised : normalised.slice(0, end);
 }
 
+// Values are cut before the address patterns run: a hostile report cannot make them scan long lines repeatedly.
+const MAX_VALUE = 1000;
+
 function bareId(value: string | undefined): string | undefined {
-  const match = value ? /<([^<>\s]+)>/.exec(value) ?? /([^\s<>]+@[^\s<>]+)/.exec(value) : null;
+  const cut = value?.slice(0, MAX_VALUE);
+  const match = cut ? /<([^<>\s]+)>/.exec(cut) ?? /([^\s<>@]+@[^\s<>@]+)/.exec(cut) : null;
   return match?.[1];
 }
 
 function addressIn(value: string | undefined): string | undefined {
   if (!value) return undefined;
   // "rfc822; user@example.com" or "<user@example.com>"
-  const match = /([^\s<>;:"]+@[^\s<>;:"]+)/.exec(value);
+  const match = /([^\s<>;:"@]+@[^\s<>;:"@]+)/.exec(value.slice(0, MAX_VALUE));
   return match?.[1]?.toLowerCase().replace(/[.,]+$/, '');
 }
 
@@ -114,8 +118,9 @@ function failedRecipientIn(text: string, ours: string[]): string | undefined {
     if (quotedHeaderLine.test(line)) { inQuotedHeaders = true; continue; }
     if (inQuotedHeaders && /^[ \t]/.test(line)) continue; // folded header continuation
     inQuotedHeaders = false;
-    if (line.length > 1000) continue;
-    for (const match of line.matchAll(/([^\s<>;:"'()[\]]+@[^\s<>;:"'()[\]]+\.[a-z]{2,})/gi)) {
+    if (line.length > 300 || !line.includes('@')) continue;
+    // '@' is outside both classes, so no attempt runs past the next '@': linear in the line.
+    for (const match of line.matchAll(/([^\s<>;:"'()[\]@]+@[^\s<>;:"'()[\]@]+\.[a-z]{2,})/gi)) {
       const address = match[1]!.toLowerCase().replace(/[.,]+$/, '');
       if (ours.includes(address)) continue;
       if (failureWords.test(line)) return address;

@@ -225,6 +225,27 @@ describe('parseMail: machine mail and odd mail', () => {
   });
 });
 
+describe('parseMail: hostile mail stays linear', () => {
+  // Each of these made a super-linear pattern take seconds to hours before it was bounded; they
+  // now take well under a second, so the bound only catches a return of catastrophic backtracking.
+  const big = 1_000_000;
+  it.each([
+    ['a bounce whose lines are full of @', `From: MAILER-DAEMON@x.example\r\nSubject: failure notice\r\n\r\n${('a@'.repeat(140) + '\r\n').repeat(2000)}`],
+    ['a bounce with one long line and no @', `From: MAILER-DAEMON@x.example\r\nSubject: failure notice\r\n\r\n${'a'.repeat(big)}\r\n`],
+    ['a bounce of Message-ID lines without ids', `From: MAILER-DAEMON@x.example\r\nSubject: failure notice\r\n\r\n${('Message-ID: ' + 'a'.repeat(200) + '\r\n').repeat(3000)}`],
+    ['a DSN with a huge recipient field', `From: MAILER-DAEMON@x.example\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n--b\r\nContent-Type: message/delivery-status\r\n\r\nFinal-Recipient: rfc822; ${'x'.repeat(big)}\r\nAction: failed\r\n--b--\r\n`],
+    ['a From header without @', `From: ${'x'.repeat(big)}\r\nSubject: x\r\n\r\nbody`],
+    ['HTML of unclosed tags', `From: a@x.example\r\nContent-Type: text/html\r\n\r\n${'<p'.repeat(big / 2)}`],
+    ['10k quoted lines', `From: a@x.example\r\n\r\nnew\r\n${'> quoted line\r\n'.repeat(10_000)}`],
+    ['a subject of a million prefixes', `From: a@x.example\r\nSubject: ${'Re: '.repeat(big / 4)}[#10234] x\r\n\r\nx`],
+  ])('%s', async (_name, raw) => {
+    const started = performance.now();
+    const message = await parseMail(Buffer.from(raw));
+    expect(typeof message.text).toBe('string');
+    expect(performance.now() - started).toBeLessThan(3_000);
+  });
+});
+
 describe('emailAdapter.parse', () => {
   it('turns one raw mail from SMTP or IMAP into one message', async () => {
     const raw = fixture('big5.eml');

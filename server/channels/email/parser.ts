@@ -144,7 +144,7 @@ function unreadableMail(raw: Buffer): InboundMessage {
   const text = utf8.decode(raw).trimEnd();
   const headers = topHeaders(raw);
   const field = (name: string) => headers.find((h) => h.key === name)?.value;
-  const fromAddress = /([^\s<>"]+@[^\s<>"]+)/.exec(field('from') ?? '')?.[1]?.toLowerCase() ?? '';
+  const fromAddress = /([^\s<>"@]+@[^\s<>"@]+)/.exec((field('from') ?? '').slice(0, 1000))?.[1]?.toLowerCase() ?? '';
   const rawSubject = field('subject');
   let subject = rawSubject;
   try {
