@@ -10,16 +10,18 @@ import { splitQuoted } from './quoted.ts';
 import { ticketNumberIn } from './subject.ts';
 
 /*
- * Why postal-mime rather than mailparser (measured by `npm run bench:email-parsers`, numbers in
- * bench/results/email-parsers.json): on this machine both parse the 165 corpus files without a
- * rejection at about 1,800-2,300 messages/s and a typical 20 KB Chinese multipart mail at about
- * 900-1,300/s (within noise of each other), and both decode GB2312, GBK, GB18030, Big5 and
- * ISO-8859-x alike, and both lose GB18030 four-byte characters in a GB2312-labelled part unless the
- * label is rewritten (charsets.ts does that for either). postal-mime wins on what we read out of a
- * message: the headers in document order with their raw values, a report's message/delivery-status
- * and returned message kept as parts (mailparser folds them into the text), a `related` flag and
- * Content-ID per part, no stream plumbing, and no html-to-text/linkify work we would throw away.
- * mailparser parsed a 10 MB message faster (≈180 ms vs ≈370 ms) but held the event loop longer.
+ * Why postal-mime rather than mailparser (`npm run bench:email-parsers`, results in
+ * bench/results/email-parsers.json; runs on this 2-core machine, idle and while other suites ran):
+ * - speed is a wash: the 165 corpus files at 1,600-1,900 msgs/s (mailparser) vs 1,800-2,400
+ *   (postal-mime) idle, ~500 vs 500-950 loaded; a typical 20 KB Chinese multipart mail at
+ *   900-1,300/s for both idle. mailparser parses a 14 MB message faster (170-570 ms vs 380-1,270 ms)
+ *   but holds the event loop for 90-270 ms at a stretch; postal-mime never held it over 10 ms,
+ *   which matters for the p99 of everything else sharing the process during a large ingest;
+ * - charsets are a tie: both decode GB2312, GBK, GB18030, Big5 and ISO-8859-x alike, and both lose
+ *   GB18030 four-byte characters in a GB2312-labelled part until charsets.ts relabels it;
+ * - postal-mime gives what this file reads: the headers in order with raw values, a report's
+ *   delivery-status and returned message as parts (mailparser folds them into the text), each part's
+ *   Content-ID, no stream plumbing, and no html-to-text/linkify work we would throw away.
  */
 
 /** Headers kept on the message for the record (the raw mail is kept whole elsewhere). */
