@@ -31,7 +31,9 @@ export interface MachineMailInput {
 
 /** The verdict: ordinary mail (false) or which kind of machine mail, with the bounce report when it is one. */
 export interface MachineMailVerdict {
+  /** false for a person's mail; otherwise which machine wrote it. */
   autoSubmitted: AutoSubmitted;
+  /** What failed, for a delivery-status notification (absent for ARF complaints and other machine mail). */
   bounce?: BounceReport;
 }
 

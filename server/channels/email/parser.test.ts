@@ -119,6 +119,15 @@ describe('parseMail: replies from each client', () => {
     expect(stripSubjectPrefixes((await parse(name)).subject ?? '')).toBe(stripped);
   });
 
+  it('folds nothing in a forwarded mail (Outlook FW: with a header block): the forwarded mail is the content', async () => {
+    const body = 'Is this mail from you?\r\n\r\nFrom: Exchange <security@exchange-login.example>\r\nSent: Tuesday, December 1, 2026 3:00 PM\r\nTo: me@corp.example\r\nSubject: Verify your wallet\r\n\r\nClick here to verify';
+    const forwarded = await parseMail(Buffer.from(`From: me@corp.example\r\nSubject: FW: Verify your wallet\r\n\r\n${body}\r\n`));
+    expect(forwarded.text).toBe(body.replace(/\r\n/g, '\n'));
+    expect(forwarded.quoted).toBeUndefined();
+    const replied = await parseMail(Buffer.from(`From: me@corp.example\r\nSubject: RE: Verify your wallet\r\n\r\n${body}\r\n`));
+    expect(replied.text).toBe('Is this mail from you?');
+  });
+
   it('reads addresses lower-cased with their names, and the ids without brackets', async () => {
     const message = await parse('reply-gmail-en.eml');
     expect(message.externalId).toBe('CAF=gmail-en@mail.gmail.example');

@@ -7,7 +7,7 @@ import './charsetSniffing.ts';
 import { htmlToText, sanitizeMailHtml } from './html.ts';
 import { classifyMachineMail, type MachineMailInput } from './machineMail.ts';
 import { splitQuoted } from './quoted.ts';
-import { ticketNumberIn } from './subject.ts';
+import { isForwardSubject, ticketNumberIn } from './subject.ts';
 
 /*
  * Why postal-mime rather than mailparser (`npm run bench:email-parsers`, results in
@@ -201,7 +201,8 @@ export async function parseMail(raw: Buffer): Promise<InboundMessage> {
       rawBody: rawBodyOf(raw),
     };
     const verdict = classifyMachineMail(machine);
-    const { text, quoted } = splitQuoted(fullText);
+    // A forwarded mail's quoted part is what the customer wants us to read: nothing is folded.
+    const { text, quoted } = isForwardSubject(subject ?? '') ? { text: fullText, quoted: undefined } : splitQuoted(fullText);
     const ticketNumber = ticketNumberIn(subject ?? '');
     const sentAt = validDate(email.date);
     return {

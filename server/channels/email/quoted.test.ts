@@ -89,6 +89,9 @@ describe('splitQuoted', () => {
     ['a sentence ending in wrote: without date or address', 'This is what your agent wrote:\nPlease wait.'],
     ['a "From:" line alone is not a header block', 'From: my phone\nI need help'],
     ['forwarded message stays (it is the content)', 'FYI\n\n---------- Forwarded message ---------\nFrom: bank\nhello'],
+    ['a Gmail forward with its full header block', 'FYI\n\n---------- Forwarded message ---------\nFrom: Bank <no-reply@bank.example>\nDate: Tue, Dec 1, 2026 at 3:00 PM\nSubject: Transfer\nTo: <me@example.com>\n\nYour transfer of 1 BTC'],
+    ['an Apple Mail forward', 'Look:\n\nBegin forwarded message:\n\nFrom: x@y.example\nSubject: hi\nDate: 1 December 2026\nTo: me\n\n> quoted inside'],
+    ['a Chinese Gmail forward', '请看\n\n---------- 转发的邮件 ---------\n发件人： 银行 <no-reply@bank.example>\n日期： 2026年12月1日周二 下午3:00\n主题： 转账\n收件人： <me@example.com>\n\n转账成功'],
     ['empty', ''],
   ])('keeps %s', (_name, input) => {
     expect(splitQuoted(input)).toEqual({ text: input });

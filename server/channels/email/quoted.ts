@@ -18,6 +18,8 @@ const MAX_HEADER_LINE = 500;
 // Separator lines: Outlook "-----Original Message-----", QQ Mail "------------------ 原始邮件 ------------------",
 // NetEase "---- 回复的原邮件 ----", Chinese Outlook "-----邮件原件-----", Apple/Gmail "Replied Message".
 const separatorLine = /^\s*-{2,}\s*(?:original message|original|原始邮件|原始郵件|邮件原件|郵件原件|回复的原邮件|回覆的原郵件|replied message|message d'origine|ursprüngliche nachricht|原始信件)\s*-{2,}\s*$/i;
+// Forward markers (Gmail, Apple Mail, their Chinese forms): what follows is the forwarded mail, shown, never folded.
+const forwardLine = /^\s*(?:-{2,}\s*(?:forwarded message|转发的邮件|轉寄的郵件|轉發的郵件|已转发邮件)\s*-{2,}|begin forwarded message:|开始转发的邮件[:：]|開始轉寄的郵件[:：]|下面是被转发的邮件[:：])\s*$/i;
 // Outlook's rule line before its header block.
 const underscoreRule = /^_{10,}\s*$/;
 // Lines of a quoted header block, as Outlook (every language), Foxmail, QQ Mail and NetEase write them.
@@ -67,6 +69,7 @@ function attributionAt(lines: string[], i: number): number {
 function quoteStart(lines: string[]): number {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
+    if (line.length <= MAX_HEADER_LINE && forwardLine.test(line)) return -1;
     if (line.length <= MAX_HEADER_LINE && separatorLine.test(line)) return i;
     if (line.length <= MAX_HEADER_LINE && underscoreRule.test(line) && i + 1 < lines.length && isHeaderBlock(lines, i + 1)) return i;
     if (isHeaderBlock(lines, i)) return i;

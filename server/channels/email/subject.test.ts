@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stripSubjectPrefixes, ticketNumberIn } from './subject.ts';
+import { isForwardSubject, stripSubjectPrefixes, ticketNumberIn } from './subject.ts';
 
 describe('stripSubjectPrefixes', () => {
   it.each([
@@ -51,6 +51,15 @@ describe('stripSubjectPrefixes', () => {
     const started = performance.now();
     expect(stripSubjectPrefixes(subject)).toBe(subject.trimEnd());
     expect(performance.now() - started).toBeLessThan(500);
+  });
+});
+
+describe('isForwardSubject', () => {
+  it.each([
+    ['Fwd: x', true], ['FW: x', true], ['转发：x', true], ['轉寄: x', true], ['WG: x', true], ['TR: x', true], ['Fwd[2]: x', true],
+    ['Re: Fwd: x', false], ['回复：转发：x', false], ['Forward planning', false], ['x', false],
+  ])('%j → %j', (subject, forward) => {
+    expect(isForwardSubject(subject)).toBe(forward);
   });
 });
 

@@ -28,6 +28,14 @@ export function stripSubjectPrefixes(subject: string): string {
   }
 }
 
+// The forward words among the prefixes (a forwarded mail's quoted part is its content, not history).
+const forwardPrefix = /^(?:fwd?|wg|vb|fs|doorst|i|tr|rv|enc|pd|i̇lt|ilt|πρθ|转发|轉發|转寄|轉寄|転送|전달)(?:\[\d{1,4}\]|\(\d{1,4}\))?[ \t]*[:：]/iu;
+
+/** Whether the subject's first prefix is a forward (Fwd:, FW:, 转发：…) rather than a reply. */
+export function isForwardSubject(subject: string): boolean {
+  return forwardPrefix.test(subject.trimStart());
+}
+
 // `[#` then 4 to 12 digits then `]`; a longer or shorter run is not ours (order ids, years).
 const ticketToken = /\[#(\d{4,12})\]/;
 
