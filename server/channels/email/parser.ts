@@ -189,7 +189,8 @@ export async function parseMail(raw: Buffer): Promise<InboundMessage> {
     const attachments = attachmentsOf(email, rawHtml);
     const reportParts = email.attachments
       .filter((a) => reportTypes.has(a.mimeType))
-      .map((a) => ({ type: a.mimeType, text: utf8.decode(toBuffer(a.content)) }));
+      // The report fields and the returned headers are at the start; a forwarded 10 MB mail need not be decoded whole.
+      .map((a) => ({ type: a.mimeType, text: utf8.decode(toBuffer(a.content).subarray(0, 256 * 1024)) }));
     const machine: MachineMailInput = {
       headers: email.headers.map(({ key, value }) => ({ key, value })),
       fromAddress: from.email ?? '',
