@@ -110,7 +110,7 @@ describe.each(DB_KINDS)('input validation on %s', (kind) => {
 
   it('rejects unknown fields on every PATCH (strict schemas)', async () => {
     const category = (await admin.request('POST', `${API}/categories`, { slug: 'strict', name: { en: 'Strict' } })).json();
-    const inbox = (await admin.request('POST', `${API}/inboxes`, { kind: 'email', name: 'Strict' })).json();
+    const inbox = (await admin.request('POST', `${API}/inboxes`, { kind: 'email', name: 'Strict', settings: { address: 'strict@example.com' } })).json();
     await check([
       { name: 'agent passwordHash', who: 'admin', method: 'PATCH', url: `/agents/${adminId}`, body: { passwordHash: 'x' }, status: 400, code: 'validation_failed' },
       { name: 'agent totpEnabled', who: 'admin', method: 'PATCH', url: `/agents/${adminId}`, body: { name: 'ok', totpEnabled: false }, status: 400, code: 'validation_failed' },
