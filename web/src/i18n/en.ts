@@ -1009,6 +1009,11 @@ const en = {
     replyRequester: 'Requester only',
     recipients: 'To: {{list}}',
     recipientsUnknown: 'To: the requester',
+    fieldSource: {
+      subject: 'read from the subject',
+      body: 'read from the message',
+      hint: 'Filled in automatically: check it against the message',
+    },
   },
 };
 

@@ -1011,6 +1011,11 @@ const zhCN: Resources = {
     replyRequester: '仅回复提交人',
     recipients: '收件人：{{list}}',
     recipientsUnknown: '收件人：提交人',
+    fieldSource: {
+      subject: '取自主题',
+      body: '取自正文',
+      hint: '系统自动填写：请与原文核对',
+    },
   },
 };
 

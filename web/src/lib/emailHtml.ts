@@ -35,8 +35,8 @@ const ATTRS = new Set(['title', 'dir', 'lang', 'align', 'valign', 'width', 'heig
 /** CSS properties kept (prefixes: margin-top … border-left-color). Nothing that can move or cover the page. */
 const CSS = /^(color|background-color|font|font-(family|size|style|weight|variant)|text-(align|decoration|decoration-line|transform|indent)|line-height|letter-spacing|word-spacing|white-space|word-break|overflow-wrap|vertical-align|direction|list-style-type|margin(-(top|right|bottom|left))?|padding(-(top|right|bottom|left))?|border(-(top|right|bottom|left))?(-(width|style|color))?|border-collapse|border-spacing|border-radius|width|max-width|min-width|height|max-height|min-height|display|table-layout|float|clear)$/;
 
-/** CSS values that could load something or escape the box. */
-const BAD_CSS_VALUE = /url\s*\(|expression\s*\(|image-set|var\s*\(|@import|\\|javascript:|fixed|sticky|absolute/i;
+/** CSS values that could load something, escape the box, or cover the screen (viewport units). */
+const BAD_CSS_VALUE = /url\s*\(|expression\s*\(|image-set|var\s*\(|@import|\\|javascript:|fixed|sticky|absolute|\d\s*(d|s|l)?(vw|vh|vmin|vmax|vi|vb)\b/i;
 
 /** Images shown from the message itself only. */
 const DATA_IMAGE = /^data:image\/(png|gif|jpe?g|webp);base64,[a-z0-9+/=\s]+$/i;

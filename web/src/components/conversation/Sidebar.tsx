@@ -26,13 +26,24 @@ function Section({ title, children }: { title: string; children: ReactNode }) {
   );
 }
 
-function Row({ label, value, copy, mono }: { label: string; value: string | null | undefined; copy?: boolean; mono?: boolean }) {
+/** `source`: where a field's value came from; values read from the subject or body by the machine say so. */
+function Row({ label, value, copy, mono, source }: { label: string; value: string | null | undefined; copy?: boolean; mono?: boolean; source?: string }) {
   const { t } = useTranslation();
+  const extracted = value && (source === 'subject' || source === 'body');
   return (
     <Group justify="space-between" gap="xs" wrap="nowrap" align="flex-start">
-      <Text size="sm" c="dimmed" style={{ flexShrink: 0 }}>
-        {label}
-      </Text>
+      <Stack gap={0} style={{ flexShrink: 0 }}>
+        <Text size="sm" c="dimmed">
+          {label}
+        </Text>
+        {extracted && (
+          <Tooltip label={t('emailUi.fieldSource.hint')} withArrow>
+            <Text size="xs" c="orange.8" fs="italic" data-testid="field-source" data-source={source}>
+              {t(`emailUi.fieldSource.${source}`)}
+            </Text>
+          </Tooltip>
+        )}
+      </Stack>
       <Group gap={2} wrap="nowrap" style={{ minWidth: 0 }}>
         <Text size="sm" ta="right" className={mono ? 'sb-mono' : undefined} style={{ minWidth: 0, overflowWrap: 'anywhere' }}>
           {value || t('app.none')}
@@ -91,6 +102,8 @@ export function Sidebar({ conversation: c, me, agents, teams, categories, onUpda
   const ct = contact.data;
   const extraFieldKeys = Object.keys(c.fields).filter((k) => !(KNOWN_FIELDS as readonly string[]).includes(k));
   const hasFields = Object.values(c.fields).some(Boolean);
+  // Where each field came from (the triage slice adds fieldSources to ConversationOut).
+  const fieldSources = ((c as { fieldSources?: Record<string, string> | null }).fieldSources ?? {}) as Record<string, string>;
   const now = Date.now();
   const slaRows = [
     { label: t('conversation.sidebar.firstResponseDue'), at: c.firstResponseAt ? null : c.firstResponseDueAt },
@@ -201,10 +214,10 @@ export function Sidebar({ conversation: c, me, agents, teams, categories, onUpda
         {hasFields ? (
           <Stack gap={6} data-testid="ticket-fields">
             {KNOWN_FIELDS.map((key) => (
-              <Row key={key} label={t(`conversation.sidebar.${key}`)} value={c.fields[key]} copy={Boolean(c.fields[key])} mono={key !== 'coin' && key !== 'network'} />
+              <Row key={key} label={t(`conversation.sidebar.${key}`)} value={c.fields[key]} copy={Boolean(c.fields[key])} mono={key !== 'coin' && key !== 'network'} source={fieldSources[key]} />
             ))}
             {extraFieldKeys.map((key) => (
-              <Row key={key} label={key} value={c.fields[key]} />
+              <Row key={key} label={key} value={c.fields[key]} source={fieldSources[key]} />
             ))}
           </Stack>
         ) : (

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent } from 'react';
 import { Alert, Badge, Button, Card, Divider, Group, Modal, NumberInput, PasswordInput, SimpleGrid, Stack, Switch, Table, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -57,7 +57,7 @@ function SecretInput({ label, description, isSet, value, onChange, testId }: { l
           {label}
         </Text>
         <Group gap="sm">
-          <Badge variant="light" color="teal" radius="sm" data-testid={`${testId}-set`}>
+          <Badge variant="light" color="teal" radius="sm" tt="none" data-testid={`${testId}-set`}>
             {t('emailUi.secretSet')}
           </Badge>
           <Button size="compact-sm" variant="default" onClick={() => onChange('')} data-testid={`${testId}-replace`}>
@@ -95,9 +95,14 @@ function SecretInput({ label, description, isSet, value, onChange, testId }: { l
 /** "Test connection": the server logs in with the saved credentials and says what worked. */
 function TestConnection({ inboxId, dirty }: { inboxId: string; dirty: boolean }) {
   const { t } = useTranslation();
-  const test = useMutation({ mutationFn: () => api.post<TestResult>(`/inboxes/${inboxId}/test`) });
+  const result = useRef<HTMLDivElement>(null);
+  const test = useMutation({
+    mutationFn: () => api.post<TestResult>(`/inboxes/${inboxId}/test`),
+    // The answer appears at the foot of a long form: bring it into view.
+    onSettled: () => requestAnimationFrame(() => result.current?.scrollIntoView({ block: 'nearest', behavior: 'smooth' })),
+  });
   return (
-    <Stack gap="xs">
+    <Stack gap="xs" ref={result}>
       <Group gap="sm">
         <Button variant="light" onClick={() => test.mutate()} loading={test.isPending} disabled={dirty} data-testid="inbox-test">
           {t('emailUi.testConnection')}
