@@ -110,6 +110,23 @@ describe.skipIf(!hasChromium)('email channel in the browser', () => {
     await row.waitFor();
     expect(await row.getByTestId('inbox-row-address').textContent()).toBe('support@desk.example');
     await page.screenshot({ path: join(SHOTS, 'email-channels-tab.png') });
+
+    // The desk setting for replies to closed tickets is sent as emailClosedReply: saved where the
+    // server knows the key (it comes with the email receiving work), refused with a notice where not.
+    await page.goto(`${url}/admin/settings`);
+    const closedReply = page.getByTestId('settings-emailClosedReply');
+    const sent = page.waitForRequest((r) => r.url().endsWith('/api/v1/settings') && r.method() === 'PATCH');
+    await closedReply.getByText('Open a follow-up').click();
+    expect((await sent).postDataJSON()).toEqual({ emailClosedReply: 'followup' });
+    await expect
+      .poll(async () => {
+        if ((await page.getByText('This server does not accept this setting yet.').count()) > 0) return 'refused';
+        const res = await page.request.get(`${url}/api/v1/settings`);
+        return ((await res.json()) as { emailClosedReply?: string }).emailClosedReply === 'followup' ? 'saved' : 'pending';
+      })
+      .not.toBe('pending');
+    await closedReply.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(SHOTS, 'email-settings.png'), fullPage: true });
     await page.close();
   }, 120_000);
 
@@ -211,6 +228,14 @@ describe.skipIf(!hasChromium)('email channel in the browser', () => {
     await page.getByTestId('timeline-message').filter({ has: page.getByTestId('email-html') }).screenshot({ path: join(SHOTS, 'email-message.png') });
     await page.getByTestId('timeline').screenshot({ path: join(SHOTS, 'email-timeline.png') });
     await page.screenshot({ path: join(SHOTS, 'email-conversation.png') });
+
+    // The same in Chinese.
+    await page.getByTestId('lang-switch').click();
+    await expect.poll(() => page.getByTestId('email-quote-toggle').textContent()).toBe('隐藏引用');
+    expect(await page.getByTestId('delivery-badge').textContent()).toBe('发送失败');
+    await page.getByTestId('timeline-message').filter({ has: page.getByTestId('email-html') }).screenshot({ path: join(SHOTS, 'email-message-zh.png') });
+    await page.screenshot({ path: join(SHOTS, 'email-conversation-zh.png') });
+    await page.getByTestId('lang-switch').click();
     await page.close();
   }, 120_000);
 });
