@@ -83,7 +83,8 @@ export function Composer({ conversationId, onTyping, chat = false, email }: { co
     if (!canSend || inFlight.current) return;
     inFlight.current = true;
     onTyping?.(false);
-    send.mutate({ mode, body: body.trim(), idempotencyKey: keys.current[mode], files, ...(email ? { recipients: email.all.length > 1 ? recipients : 'requester' } : {}) });
+    // Only a choice the agent could make is sent; otherwise the server's default (everyone on the thread) applies.
+    send.mutate({ mode, body: body.trim(), idempotencyKey: keys.current[mode], files, ...(email && email.all.length > 1 ? { recipients } : {}) });
   }
 
   function pick(list: FileList | null) {
