@@ -225,6 +225,12 @@ describe.skipIf(!hasChromium)('email channel in the browser', () => {
     expect(await page.getByTestId('composer-recipients-list').textContent()).toBe('To: alice@example.com, bob@example.com');
     await page.getByTestId('composer-recipients-mode').getByText('Requester only').click();
     expect(await page.getByTestId('composer-recipients-list').textContent()).toBe('To: alice@example.com');
+    // The choice goes with the reply.
+    await page.getByTestId('composer-input').fill('Only to you, Alice.');
+    const posted = page.waitForRequest((r) => r.url().endsWith(`/conversations/${conversationId}/messages`) && r.method() === 'POST');
+    await page.getByTestId('composer-send').click();
+    expect((await posted).postDataJSON()).toMatchObject({ body: 'Only to you, Alice.', recipients: 'requester' });
+    await expect.poll(() => page.getByText('Only to you, Alice.').count()).toBeGreaterThan(0);
     await page.getByTestId('timeline-message').filter({ has: page.getByTestId('email-html') }).screenshot({ path: join(SHOTS, 'email-message.png') });
     await page.getByTestId('timeline').screenshot({ path: join(SHOTS, 'email-timeline.png') });
     await page.screenshot({ path: join(SHOTS, 'email-conversation.png') });
