@@ -410,11 +410,12 @@ describe.each(DB_KINDS)('bad input that once answered 500, on %s', (kind) => {
     }
   });
 
-  it('answers 200 with the record unchanged to an empty PATCH of a category, an inbox and an official channel', async () => {
+  it('answers 200 with the record unchanged to an empty PATCH of a category, an inbox, an official channel and an SLA policy', async () => {
     for (const [path, create] of [
       ['/categories', { slug: 'empty-patch', name: { en: 'Empty' } }],
       ['/inboxes', { kind: 'email', name: 'Empty patch', settings: { address: 'empty@example.com' } }],
       ['/official-channels', { kind: 'website', value: 'https://empty-patch.example.com' }],
+      ['/sla-policies', { name: 'Empty patch SLA', firstResponseMinutes: 30 }],
     ] as const) {
       const created = await admin.request('POST', `${API}${path}`, create);
       expect(created.statusCode, created.body).toBe(201);
