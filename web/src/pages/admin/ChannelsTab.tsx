@@ -40,7 +40,8 @@ const emailOf = (inbox: InboxOut) => (inbox.settings ?? {}) as EmailSettings;
 /** What identifies an inbox of any kind in the list. */
 function addressOf(inbox: InboxOut): string {
   const s = (inbox.settings ?? {}) as Record<string, unknown>;
-  const value = s.address ?? s.username ?? s.handle ?? s.pageName ?? s.number;
+  // Supervisors get no settings; an email inbox's public address comes to every staff member.
+  const value = s.address ?? inbox.address ?? s.username ?? s.handle ?? s.pageName ?? s.number;
   return typeof value === 'string' ? value : '';
 }
 
