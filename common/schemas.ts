@@ -225,6 +225,8 @@ export const InboxOut = z
     settings: z.record(z.string(), z.unknown()).optional(),
     /** Admins only: which credential settings are set (dotted paths, e.g. imap.password). */
     secretsSet: z.array(z.string()).optional(),
+    /** Email inboxes: the public address (every staff member sees it: replies come from it, reply-all leaves it out). */
+    address: z.string().nullable().optional(),
     createdAt: IsoDate,
   })
   .meta({ id: 'Inbox' });

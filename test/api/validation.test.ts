@@ -110,7 +110,7 @@ describe.each(DB_KINDS)('input validation on %s', (kind) => {
 
   it('rejects unknown fields on every PATCH (strict schemas)', async () => {
     const category = (await admin.request('POST', `${API}/categories`, { slug: 'strict', name: { en: 'Strict' } })).json();
-    const inbox = (await admin.request('POST', `${API}/inboxes`, { kind: 'email', name: 'Strict' })).json();
+    const inbox = (await admin.request('POST', `${API}/inboxes`, { kind: 'email', name: 'Strict', settings: { address: 'strict@example.com' } })).json();
     await check([
       { name: 'agent passwordHash', who: 'admin', method: 'PATCH', url: `/agents/${adminId}`, body: { passwordHash: 'x' }, status: 400, code: 'validation_failed' },
       { name: 'agent totpEnabled', who: 'admin', method: 'PATCH', url: `/agents/${adminId}`, body: { name: 'ok', totpEnabled: false }, status: 400, code: 'validation_failed' },
@@ -410,11 +410,12 @@ describe.each(DB_KINDS)('bad input that once answered 500, on %s', (kind) => {
     }
   });
 
-  it('answers 200 with the record unchanged to an empty PATCH of a category, an inbox and an official channel', async () => {
+  it('answers 200 with the record unchanged to an empty PATCH of a category, an inbox, an official channel and an SLA policy', async () => {
     for (const [path, create] of [
       ['/categories', { slug: 'empty-patch', name: { en: 'Empty' } }],
       ['/inboxes', { kind: 'email', name: 'Empty patch', settings: { address: 'empty@example.com' } }],
       ['/official-channels', { kind: 'website', value: 'https://empty-patch.example.com' }],
+      ['/sla-policies', { name: 'Empty patch SLA', firstResponseMinutes: 30 }],
     ] as const) {
       const created = await admin.request('POST', `${API}${path}`, create);
       expect(created.statusCode, created.body).toBe(201);

@@ -6,7 +6,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { io, type Socket } from 'socket.io-client';
 import { useQueryClient } from '@tanstack/react-query';
 import { SOCKET_EVENTS, type SocketAck } from '../../common/realtime.ts';
-import type { ConversationOut } from '../../common/schemas.ts';
+import type { ConversationOut, MessageOut } from '../../common/schemas.ts';
 
 const PRESENCE_EVENT = SOCKET_EVENTS.presence;
 const TYPING_EVENT = SOCKET_EVENTS.typing;
@@ -159,6 +159,34 @@ export function useAgentRealtime(onNotification: (n: NotificationPush) => void) 
   return connected;
 }
 
+/** The socket event name a delivery update may come under, besides the staff `event` push of the same type. */
+export const DELIVERY_EVENT = 'messages.delivery';
+
+/**
+ * A message's delivery state changed (queued → sent / failed …). The push may carry the message,
+ * or the state in its data (an event: subjectId = the message); what it carries is applied at once,
+ * and the caller refetches the messages anyway. Returns the list unchanged when nothing applies.
+ */
+export function applyDeliveryPush(old: { items: MessageOut[] } | undefined, push: unknown): { items: MessageOut[] } | undefined {
+  if (!old || !push || typeof push !== 'object') return old;
+  const p = push as { id?: unknown; subjectId?: unknown; messageId?: unknown; deliveryStatus?: unknown; deliveryError?: unknown; data?: Record<string, unknown> | null };
+  const data = p.data && typeof p.data === 'object' ? p.data : {};
+  const id = [data.messageId, p.messageId, p.subjectId, typeof p.deliveryStatus === 'string' ? p.id : undefined].find((v): v is string => typeof v === 'string');
+  const status = [data.deliveryStatus, data.status, data.after && typeof data.after === 'object' ? (data.after as Record<string, unknown>).deliveryStatus : undefined, p.deliveryStatus].find(
+    (v): v is MessageOut['deliveryStatus'] & string => v === 'queued' || v === 'stored' || v === 'sent' || v === 'failed',
+  );
+  if (!id || !status) return old;
+  const errorOf = (v: unknown) => (typeof v === 'string' ? v : null);
+  const reason = errorOf(data.deliveryError) ?? errorOf(data.error) ?? errorOf(data.reason) ?? errorOf(p.deliveryError);
+  let changed = false;
+  const items = old.items.map((m) => {
+    if (m.id !== id) return m;
+    changed = true;
+    return { ...m, deliveryStatus: status, deliveryError: status === 'failed' ? (reason ?? m.deliveryError) : null };
+  });
+  return changed ? { items } : old;
+}
+
 export interface Viewer {
   id: string;
   name: string;
@@ -190,10 +218,20 @@ export function useConversationRoom(conversationId: string, enabled = true) {
       void queryClient.invalidateQueries({ queryKey: ['conversation', conversationId, 'messages'] });
       void queryClient.invalidateQueries({ queryKey: ['conversation', conversationId], exact: true });
     };
-    const onEvent = (e: { conversationId?: string | null } | undefined) => {
+    const onEvent = (e: { conversationId?: string | null; type?: string } | undefined) => {
       if (e?.conversationId && e.conversationId !== conversationId) return;
+      if (e?.type === DELIVERY_EVENT) {
+        onDelivery(e);
+        return;
+      }
       void queryClient.invalidateQueries({ queryKey: ['conversation', conversationId, 'events'] });
       void queryClient.invalidateQueries({ queryKey: ['conversation', conversationId], exact: true });
+    };
+    // A delivery badge moves at once from what the push says, and the messages are refetched to be sure.
+    const onDelivery = (p: { conversationId?: string | null } | undefined) => {
+      if (p?.conversationId && p.conversationId !== conversationId) return;
+      queryClient.setQueryData<{ items: MessageOut[] }>(['conversation', conversationId, 'messages'], (old) => applyDeliveryPush(old, p));
+      void queryClient.invalidateQueries({ queryKey: ['conversation', conversationId, 'messages'] });
     };
     const onPresence = (p: { conversationId?: string; viewers?: Viewer[] } | undefined) => {
       if (!p || p.conversationId !== conversationId) return;
@@ -222,6 +260,7 @@ export function useConversationRoom(conversationId: string, enabled = true) {
     socket.on(SOCKET_EVENTS.message, onMessage);
     socket.on(SOCKET_EVENTS.message, onCustomerMessage);
     socket.on(SOCKET_EVENTS.event, onEvent);
+    socket.on(DELIVERY_EVENT, onDelivery);
     socket.on(PRESENCE_EVENT, onPresence);
     socket.on(SOCKET_EVENTS.typingSignal, onTypingSignal);
     socket.on(SOCKET_EVENTS.readSignal, onRead);
@@ -234,6 +273,7 @@ export function useConversationRoom(conversationId: string, enabled = true) {
       socket.off('connect', join);
       socket.off(SOCKET_EVENTS.message, onMessage);
       socket.off(SOCKET_EVENTS.event, onEvent);
+      socket.off(DELIVERY_EVENT, onDelivery);
       socket.off(PRESENCE_EVENT, onPresence);
       if (socket.connected) socket.emit(SOCKET_EVENTS.conversationLeave, { conversationId });
       setViewers([]);

@@ -1,6 +1,7 @@
 import type { ChannelAdapter } from '../types.ts';
 import { sendEmail } from './sender.ts';
 import { parseMail } from './parser.ts';
+import { checkEmail } from './checker.ts';
 
 /** Email: mail in over SMTP or IMAP, replies out over SMTP with headers that thread in every client. */
 export const emailAdapter: ChannelAdapter = {
@@ -8,4 +9,5 @@ export const emailAdapter: ChannelAdapter = {
   secretSettings: ['imap.password', 'smtpUrl'],
   send: sendEmail,
   parse: async (input) => (input.source === 'webhook' ? [] : [await parseMail(input.raw)]),
+  check: checkEmail,
 };

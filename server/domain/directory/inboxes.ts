@@ -1,15 +1,16 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, ne, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { ChannelKind } from '../../../common/enums.ts';
 import type { InboxCreate, InboxUpdate } from '../../../common/schemas.ts';
 import type { Db } from '../../db/client.ts';
 import { inboxes } from '../../db/schema.ts';
-import { notFound } from '../../errors.ts';
+import { AppError, notFound } from '../../errors.ts';
 import { requireAdmin, requireStaff } from '../auth/policy.ts';
 import { cached } from '../cache.ts';
 import { secretSettingsOf } from '../../channels/registry.ts';
 import { type Ctx, type Services, diff, recordEvent } from '../context.ts';
 import { openSettings, sealSettings, secretKeyOf } from '../system/secretBox.ts';
+import { inboxSettingsChecker } from './inboxSettingsChecker.ts';
 
 export async function inboxLister(ctx: Ctx) {
   requireStaff(ctx.actor);
@@ -28,9 +29,26 @@ export function openInboxSettings(services: Services, inbox: Pick<typeof inboxes
   return openSettings(secretKeyOf(services.env), secretSettingsOf(inbox.kind), inbox.settings);
 }
 
+/** Two email inboxes with one address would split its mail between them: the address is unique among them. */
+async function requireFreeAddress(ctx: Ctx, kind: ChannelKind, settings: Record<string, unknown>, exceptId?: string) {
+  if (kind !== 'email' || typeof settings.address !== 'string') return;
+  const sameAddress = and(eq(inboxes.kind, 'email'), sql`${inboxes.settings}->>'address' = ${settings.address}`, exceptId ? ne(inboxes.id, exceptId) : undefined);
+  const [taken] = await ctx.db.select({ name: inboxes.name }).from(inboxes).where(sameAddress).limit(1);
+  if (taken) throw new AppError('conflict', `The email inbox "${taken.name}" already uses ${settings.address}`);
+}
+
+/** Sealed settings to store; `imap: null` removes the mailbox with its password (sealing would keep the old one). */
+function sealedSettings(ctx: Ctx, kind: ChannelKind, next: Record<string, unknown>, previous?: Record<string, unknown>) {
+  const sealed = sealSettings(secretKeyOf(ctx.services.env), secretSettingsOf(kind), next, previous);
+  if (next.imap === null) delete sealed.imap;
+  return sealed;
+}
+
 export async function inboxCreator(ctx: Ctx, input: z.output<typeof InboxCreate>) {
   requireAdmin(ctx.actor);
-  const settings = sealSettings(secretKeyOf(ctx.services.env), secretSettingsOf(input.kind), input.settings);
+  const checked = inboxSettingsChecker(input.kind, input.settings);
+  await requireFreeAddress(ctx, input.kind, checked);
+  const settings = sealedSettings(ctx, input.kind, checked);
   const [row] = await ctx.db.insert(inboxes).values({ ...input, settings }).returning();
   // Settings hold credentials: the history records that they changed, not their values.
   await recordEvent(ctx, { type: 'inboxes.create', subjectType: 'inbox', subjectId: row!.id, data: { kind: input.kind, name: input.name } });
@@ -43,7 +61,11 @@ export async function inboxUpdater(ctx: Ctx, id: string, patch: z.output<typeof 
   // An empty PATCH changes nothing and answers the record as it is (an UPDATE needs something to set).
   if (Object.values(patch).every((v) => v === undefined)) return before;
   // Credentials the form leaves out keep their stored (sealed) values: the API never shows them.
-  if (patch.settings) patch = { ...patch, settings: sealSettings(secretKeyOf(ctx.services.env), secretSettingsOf(before.kind), patch.settings, before.settings) };
+  if (patch.settings) {
+    const checked = inboxSettingsChecker(before.kind, patch.settings);
+    await requireFreeAddress(ctx, before.kind, checked, id);
+    patch = { ...patch, settings: sealedSettings(ctx, before.kind, checked, before.settings) };
+  }
   const [row] = await ctx.db.update(inboxes).set(patch).where(eq(inboxes.id, id)).returning();
   const { settings, ...visible } = patch;
   const change = diff(before as unknown as Record<string, unknown>, visible as Record<string, unknown>);

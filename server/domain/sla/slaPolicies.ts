@@ -30,6 +30,8 @@ export async function slaPolicyUpdater(ctx: Ctx, id: string, patch: z.output<typ
   requireAdmin(ctx.actor);
   const [before] = await ctx.db.select().from(slaPolicies).where(eq(slaPolicies.id, id));
   if (!before) throw notFound('SLA policy');
+  // An empty PATCH changes nothing and answers the policy as it is (an UPDATE needs something to set).
+  if (Object.values(patch).every((v) => v === undefined)) return before;
   await checkCategory(ctx, patch.categoryId);
   const [row] = await ctx.db.update(slaPolicies).set(patch).where(eq(slaPolicies.id, id)).returning();
   const change = diff(before as unknown as Record<string, unknown>, patch as Record<string, unknown>);

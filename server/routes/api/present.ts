@@ -71,6 +71,7 @@ export const presentInbox = (i: typeof inboxes.$inferSelect, withSettings: boole
   enabled: i.enabled,
   // Credentials are write-only: the API says which are set, never what they are.
   ...(withSettings ? maskSettings(secretSettingsOf(i.kind), i.settings) : {}),
+  ...(i.kind === 'email' ? { address: typeof i.settings?.address === 'string' ? i.settings.address : null } : {}),
   createdAt: i.createdAt.toISOString(),
 });
 

@@ -6,7 +6,8 @@ import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import type { ConversationOut, ConversationUpdate, MessageOut } from '../../../common/schemas.ts';
 import { api, ApiError } from '../api.ts';
-import { byId, useAgents, useCategories, useConversationQueries, useMe, useTeams } from '../queries.ts';
+import { byId, useAgents, useCategories, useConversationQueries, useInboxes, useMe, useTeams } from '../queries.ts';
+import { emailRecipients } from '../lib/emailRecipients.ts';
 import { ChannelLabel, PriorityBadge, RelativeTime, SlaBadge, StatusBadge } from '../components/Badges.tsx';
 import { ConversationActions, PresenceLine } from '../components/conversation/Actions.tsx';
 import { LiveChatBar } from '../components/conversation/LiveChatBar.tsx';
@@ -32,11 +33,19 @@ export function ConversationPage() {
   const agents = useAgents();
   const teams = useTeams();
   const categories = useCategories();
+  const inboxes = useInboxes();
 
   const lookups = useMemo(
     () => ({ agents: byId(agents.data), teams: byId(teams.data), categories: byId(categories.data) }),
     [agents.data, teams.data, categories.data],
   );
+  // Email conversations: who a reply reaches (the inbox's own address never counts).
+  const conversationData = conversation.data;
+  const recipients = useMemo(() => {
+    if (!conversationData || conversationData.channel !== 'email') return undefined;
+    const inbox = inboxes.data?.find((i) => i.id === conversationData.inboxId);
+    return emailRecipients(conversationData.contact.email, messages.data?.items ?? [], [inbox?.address]);
+  }, [conversationData, messages.data, inboxes.data]);
   const items = useMemo(() => mergeTimeline(messages.data?.items ?? [], events.data?.items ?? []), [messages.data, events.data]);
 
   // Read receipts: what this page shows counts as seen while the tab is visible (and again when it comes back).
@@ -220,7 +229,7 @@ export function ConversationPage() {
             </Text>
           )}
         </Group>
-        <Composer conversationId={c.id} onTyping={room.setTyping} chat={c.mode === 'live' && c.status !== 'solved' && c.status !== 'closed'} />
+        <Composer conversationId={c.id} onTyping={room.setTyping} chat={c.mode === 'live' && c.status !== 'solved' && c.status !== 'closed'} email={recipients} />
       </Stack>
 
       <ScrollArea w={332} style={{ flexShrink: 0 }} type="auto" offsetScrollbars scrollbarSize={6} visibleFrom="md">

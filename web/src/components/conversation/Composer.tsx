@@ -1,5 +1,5 @@
 import { useRef, useState } from 'react';
-import { ActionIcon, Box, Button, Group, Paper, Select, Stack, Tabs, Text, Textarea, Tooltip, UnstyledButton } from '@mantine/core';
+import { ActionIcon, Box, Button, Group, Paper, SegmentedControl, Select, Stack, Tabs, Text, Textarea, Tooltip, UnstyledButton } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
@@ -11,12 +11,14 @@ import { ACCEPT_FILES, MAX_FILE_BYTES, fileSize } from '../../portal/labels.tsx'
 import { FileChips, addFiles } from '../../portal/FilePicker.tsx';
 import { useCannedReplies } from '../../queries.ts';
 import { IconMessages, IconNote, IconPaperclip, IconSend } from '../icons.tsx';
+import type { EmailRecipients } from '../../lib/emailRecipients.ts';
 
 type Mode = 'reply' | 'note';
 
 /** Reply to the customer or add a private note. Each draft keeps one idempotency key until it is stored. */
 /** `chat`: a live chat, where Enter sends (Shift+Enter for a new line), as in any chat app. */
-export function Composer({ conversationId, onTyping, chat = false }: { conversationId: string; onTyping?: (typing: boolean) => void; chat?: boolean }) {
+/** `email`: an email conversation, whose replies go to everyone on the thread or to the requester only. */
+export function Composer({ conversationId, onTyping, chat = false, email }: { conversationId: string; onTyping?: (typing: boolean) => void; chat?: boolean; email?: EmailRecipients }) {
   const { t } = useTranslation();
   const canned = useCannedReplies();
   const input = useRef<HTMLTextAreaElement>(null);
@@ -24,6 +26,7 @@ export function Composer({ conversationId, onTyping, chat = false }: { conversat
   const [slashIndex, setSlashIndex] = useState(0);
   const queryClient = useQueryClient();
   const [mode, setMode] = useState<Mode>('reply');
+  const [recipients, setRecipients] = useState<'all' | 'requester'>('all');
   const [drafts, setDrafts] = useState<Record<Mode, string>>({ reply: '', note: '' });
   // The same key is re-sent on a double click or a retry after a network error, so the server stores one message.
   const keys = useRef<Record<Mode, string>>({ reply: randomId(), note: randomId() });
@@ -34,7 +37,7 @@ export function Composer({ conversationId, onTyping, chat = false }: { conversat
   const fileInput = useRef<HTMLInputElement>(null);
 
   const send = useMutation({
-    mutationFn: async (vars: { mode: Mode; body: string; idempotencyKey: string; files: File[] }) => {
+    mutationFn: async (vars: { mode: Mode; body: string; idempotencyKey: string; files: File[]; recipients?: 'all' | 'requester' }) => {
       let attachmentIds: string[] = [];
       if (vars.files.length > 0) {
         if (uploaded.current?.files === vars.files) {
@@ -51,6 +54,7 @@ export function Composer({ conversationId, onTyping, chat = false }: { conversat
         body: vars.body,
         idempotencyKey: vars.idempotencyKey,
         ...(attachmentIds.length ? { attachmentIds } : {}),
+        ...(vars.mode === 'reply' && vars.recipients ? { recipients: vars.recipients } : {}),
       });
     },
     onSuccess: (message, vars) => {
@@ -79,7 +83,8 @@ export function Composer({ conversationId, onTyping, chat = false }: { conversat
     if (!canSend || inFlight.current) return;
     inFlight.current = true;
     onTyping?.(false);
-    send.mutate({ mode, body: body.trim(), idempotencyKey: keys.current[mode], files });
+    // Only a choice the agent could make is sent; otherwise the server's default (everyone on the thread) applies.
+    send.mutate({ mode, body: body.trim(), idempotencyKey: keys.current[mode], files, ...(email && email.all.length > 1 ? { recipients } : {}) });
   }
 
   function pick(list: FileList | null) {
@@ -133,6 +138,7 @@ export function Composer({ conversationId, onTyping, chat = false }: { conversat
           </Tabs.Tab>
         </Tabs.List>
       </Tabs>
+      {email && mode === 'reply' && <EmailRecipientsLine email={email} value={recipients} onChange={setRecipients} />}
       {slashMatches.length > 0 && (
         <Stack gap={0} px="xs" py={4} data-testid="canned-suggestions" style={{ borderBottom: '1px solid var(--mantine-color-gray-2)' }}>
           {slashMatches.map((c, i) => (
@@ -260,5 +266,32 @@ export function Composer({ conversationId, onTyping, chat = false }: { conversat
         </Button>
       </Group>
     </Paper>
+  );
+}
+
+/** Reply to all or to the requester only, and who that is, above an email reply. */
+function EmailRecipientsLine({ email, value, onChange }: { email: EmailRecipients; value: 'all' | 'requester'; onChange: (v: 'all' | 'requester') => void }) {
+  const { t } = useTranslation();
+  const several = email.all.length > 1;
+  const list = several && value === 'all' ? email.all : email.requester ? [email.requester] : [];
+  return (
+    <Group gap="sm" px="md" py={6} wrap="nowrap" style={{ borderBottom: '1px solid var(--mantine-color-gray-2)' }} data-testid="composer-recipients">
+      {several && (
+        <SegmentedControl
+          size="xs"
+          value={value}
+          onChange={(v) => onChange(v === 'requester' ? 'requester' : 'all')}
+          data={[
+            { value: 'all', label: t('emailUi.replyAll') },
+            { value: 'requester', label: t('emailUi.replyRequester') },
+          ]}
+          style={{ flexShrink: 0 }}
+          data-testid="composer-recipients-mode"
+        />
+      )}
+      <Text size="xs" c="dimmed" truncate="end" style={{ minWidth: 0 }} title={list.join(', ')} data-testid="composer-recipients-list">
+        {list.length ? t('emailUi.recipients', { list: list.join(', ') }) : t('emailUi.recipientsUnknown')}
+      </Text>
+    </Group>
   );
 }

@@ -43,9 +43,11 @@ function Row({ label, value, copy, mono, source, sourceKey }: { label: string; v
   const { t } = useTranslation();
   return (
     <Group justify="space-between" gap="xs" wrap="nowrap" align="flex-start">
-      <Text size="sm" c="dimmed" style={{ flexShrink: 0 }}>
-        {label}
-      </Text>
+      <Stack gap={0} style={{ flexShrink: 0 }}>
+        <Text size="sm" c="dimmed">
+          {label}
+        </Text>
+      </Stack>
       <Group gap={2} wrap="nowrap" style={{ minWidth: 0 }}>
         {value && <SourceHint source={source} testId={`field-source-${sourceKey ?? label}`} />}
         <Text size="sm" ta="right" className={mono ? 'sb-mono' : undefined} style={{ minWidth: 0, overflowWrap: 'anywhere' }}>

@@ -4,6 +4,8 @@ import { useTranslation } from 'react-i18next';
 import type { AgentOut, CategoryOut, EventOut, MessageOut, TeamOut } from '../../../../common/schemas.ts';
 import { absoluteTime, localName, shortTime } from '../../lib/format.ts';
 import { IconDots, IconNote, IconPaperclip, IconPhone, IconScissors } from '../icons.tsx';
+import { DeliveryStatus, EmailBody, EmailHeader, useSafeEmailHtml } from './EmailParts.tsx';
+import { normalizeContentId } from '../../lib/emailHtml.ts';
 
 export type TimelineItem = { kind: 'message'; at: number; message: MessageOut } | { kind: 'event'; at: number; event: EventOut };
 
@@ -149,12 +151,14 @@ function EventLine({ event, lookups }: { event: EventOut; lookups: Lookups }) {
   );
 }
 
-function Attachments({ message }: { message: MessageOut }) {
+function Attachments({ message, shownInline }: { message: MessageOut; shownInline?: Set<string> }) {
   const { t } = useTranslation();
-  if (message.attachments.length === 0) return null;
+  // Inline images the email's HTML shows in place are not listed again as files.
+  const files = shownInline?.size ? message.attachments.filter((a) => !(a.inline && a.contentId && shownInline.has(normalizeContentId(a.contentId)))) : message.attachments;
+  if (files.length === 0) return null;
   return (
-    <Stack gap={6} mt="xs" aria-label={t('conversation.attachments')}>
-      {message.attachments.map((a) =>
+    <Stack gap={6} mt="xs" aria-label={t('conversation.attachments')} data-testid="message-attachments">
+      {files.map((a) =>
         a.contentType.startsWith('image/') ? (
           <Anchor key={a.id} href={a.url} target="_blank" rel="noopener noreferrer">
             <Image src={a.url} alt={a.filename} maw={260} mah={200} fit="contain" radius="sm" />
@@ -181,6 +185,7 @@ function MessageBubble({ message, onSplit }: { message: MessageOut; onSplit?: (m
   const fromCustomer = message.direction === 'in' && !isNote;
   const isCall = message.contentType === 'call';
   const author = message.authorName || (message.authorType === 'contact' ? t('app.customer') : message.authorType === 'system' ? t('app.system') : t('app.none'));
+  const safeHtml = useSafeEmailHtml(message);
 
   if (message.contentType === 'event') {
     return (
@@ -254,10 +259,16 @@ function MessageBubble({ message, onSplit }: { message: MessageOut; onSplit?: (m
             )}
           </Group>
         </Group>
-        <Text size="sm" className="sb-body">
-          {message.body}
-        </Text>
-        <Attachments message={message} />
+        {message.email && <EmailHeader message={message} />}
+        {message.email ? (
+          <EmailBody message={message} safe={safeHtml} />
+        ) : (
+          <Text size="sm" className="sb-body">
+            {message.body}
+          </Text>
+        )}
+        <Attachments message={message} shownInline={safeHtml?.usedContentIds} />
+        {message.direction === 'out' && <DeliveryStatus message={message} />}
       </Paper>
     </Group>
   );

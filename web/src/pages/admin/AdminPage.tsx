@@ -2,7 +2,7 @@ import { Alert, Stack, Tabs, Text, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { Navigate, useNavigate, useParams } from 'react-router-dom';
 import { useMe } from '../../queries.ts';
-import { IconKey, IconList, IconMessages, IconNote, IconRosetteCheck, IconSettings, IconUser, IconUsers } from '../../components/icons.tsx';
+import { IconInbox, IconKey, IconList, IconMessages, IconNote, IconRosetteCheck, IconSettings, IconUser, IconUsers } from '../../components/icons.tsx';
 import { AgentsTab } from './AgentsTab.tsx';
 import { TeamsTab } from './TeamsTab.tsx';
 import { SettingsTab } from './SettingsTab.tsx';
@@ -12,12 +12,13 @@ import { AuditTab } from './AuditTab.tsx';
 import { OutboxTab } from './OutboxTab.tsx';
 import { RepliesTab } from './RepliesTab.tsx';
 import { HelpCenterTab } from './HelpCenterTab.tsx';
+import { ChannelsTab } from './ChannelsTab.tsx';
 
-const TABS = ['agents', 'teams', 'replies', 'help', 'settings', 'channels', 'tokens', 'outbox', 'audit'] as const;
+const TABS = ['agents', 'teams', 'replies', 'help', 'settings', 'inboxes', 'channels', 'tokens', 'outbox', 'audit'] as const;
 /** Tabs only admins see (the server refuses them to supervisors too). */
 const ADMIN_ONLY: readonly Tab[] = ['outbox'];
 type Tab = (typeof TABS)[number];
-const ICONS = { agents: IconUser, teams: IconUsers, replies: IconMessages, help: IconNote, settings: IconSettings, channels: IconRosetteCheck, tokens: IconKey, outbox: IconMessages, audit: IconList } as const;
+const ICONS = { agents: IconUser, teams: IconUsers, replies: IconMessages, help: IconNote, settings: IconSettings, inboxes: IconInbox, channels: IconRosetteCheck, tokens: IconKey, outbox: IconMessages, audit: IconList } as const;
 
 export function AdminPage() {
   const { t } = useTranslation();
@@ -54,7 +55,7 @@ export function AdminPage() {
             const Icon = ICONS[key];
             return (
               <Tabs.Tab key={key} value={key} leftSection={<Icon size={16} />} data-testid={`admin-tab-${key}`}>
-                {t(`admin.tabs.${key}`)}
+                {key === 'inboxes' ? t('emailUi.tab') : t(`admin.tabs.${key}`)}
               </Tabs.Tab>
             );
           })}
@@ -74,6 +75,9 @@ export function AdminPage() {
         </Tabs.Panel>
         <Tabs.Panel value="settings">
           <SettingsTab canEdit={canEdit} />
+        </Tabs.Panel>
+        <Tabs.Panel value="inboxes">
+          <ChannelsTab canEdit={canEdit} />
         </Tabs.Panel>
         <Tabs.Panel value="channels">
           <OfficialChannelsTab canEdit={canEdit} />

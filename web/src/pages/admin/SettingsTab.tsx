@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'react';
-import { Alert, Button, Card, Group, Loader, MultiSelect, NumberInput, Select, SimpleGrid, Stack, Switch, TagsInput, Text, Title } from '@mantine/core';
+import { Alert, Button, Card, Group, Loader, MultiSelect, NumberInput, SegmentedControl, Select, SimpleGrid, Stack, Switch, TagsInput, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { api } from '../../api.ts';
+import { api, ApiError } from '../../api.ts';
 import type { SettingsOut } from '../../lib/types.ts';
 import { localName } from '../../lib/format.ts';
 import { meKey, useMe, useTeams } from '../../queries.ts';
@@ -71,6 +71,7 @@ export function SettingsTab({ canEdit }: { canEdit: boolean }) {
     </Card>
     {settings.data && <WorkflowSettings settings={settings.data} canEdit={canEdit} saving={update.isPending} onSave={(patch) => update.mutate(patch)} />}
     {settings.data && <WidgetSettings settings={settings.data} canEdit={canEdit} saving={update.isPending} onSave={(patch) => update.mutate(patch)} />}
+    {settings.data && <EmailSettings settings={settings.data} canEdit={canEdit} />}
     </Stack>
   );
 }
@@ -185,6 +186,57 @@ function WidgetSettings({ settings, canEdit, saving, onSave }: { settings: Setti
               {t('app.save')}
             </Button>
           </Group>
+        )}
+      </Stack>
+    </Card>
+  );
+}
+
+/** What a customer's email to a closed ticket does (desk setting `emailClosedReply`, default 'reopen'). */
+type ClosedReply = 'reopen' | 'followup';
+
+/** Email desk settings. Saved on its own, so a server that does not know the key yet refuses only this. */
+function EmailSettings({ settings, canEdit }: { settings: SettingsOut; canEdit: boolean }) {
+  const { t } = useTranslation();
+  const queryClient = useQueryClient();
+  const stored = (settings as SettingsOut & { emailClosedReply?: ClosedReply }).emailClosedReply ?? 'reopen';
+  const save = useMutation({
+    mutationFn: (emailClosedReply: ClosedReply) => api.patch<SettingsOut>('/settings', { emailClosedReply }),
+    onSuccess: (next) => {
+      queryClient.setQueryData(['settings'], next);
+      notifications.show({ color: 'teal', message: t('app.saved'), autoClose: 1500 });
+    },
+  });
+  // A 400 here means this server's settings do not have the key yet (the settings schema is strict).
+  const unsupported = save.error instanceof ApiError && save.error.status === 400;
+  return (
+    <Card withBorder radius="md" p="lg">
+      <Title order={4} mb="md">
+        {t('emailUi.closedReplyTitle')}
+      </Title>
+      <Stack gap="xs">
+        <Group justify="space-between" wrap="wrap" align="flex-start">
+          <div>
+            <Text fw={500}>{t('emailUi.closedReply')}</Text>
+            <Text size="sm" c="dimmed">
+              {t('emailUi.closedReplyHint')}
+            </Text>
+          </div>
+          <SegmentedControl
+            value={save.isPending && save.variables ? save.variables : stored}
+            onChange={(v) => save.mutate(v as ClosedReply)}
+            disabled={!canEdit || save.isPending}
+            data={[
+              { value: 'reopen', label: t('emailUi.closedReplyReopen') },
+              { value: 'followup', label: t('emailUi.closedReplyFollowup') },
+            ]}
+            data-testid="settings-emailClosedReply"
+          />
+        </Group>
+        {save.error && (
+          <Alert color={unsupported ? 'yellow' : 'red'} variant="light">
+            {unsupported ? t('emailUi.closedReplyUnsupported') : save.error.message}
+          </Alert>
         )}
       </Stack>
     </Card>
