@@ -9,6 +9,7 @@ import { loggerOptions } from './logging.ts';
 import { startBoss } from './jobs/boss.ts';
 import { startEmailDelivery } from './jobs/emailDelivery.ts';
 import { startEventProcessor } from './jobs/eventProcessor.ts';
+import { startInboundProcessor } from './jobs/inboundProcessor.ts';
 import { startTimers } from './jobs/timers.ts';
 import { createLocalBus, createRedisBus } from './realtime/bus.ts';
 import { attachRealtime } from './realtime/socket.ts';
@@ -60,6 +61,7 @@ export async function startServer(env: Env): Promise<RunningServer> {
   await startEmailDelivery(services, boss);
   await startEventProcessor(services, boss);
   await startTimers(services, boss);
+  await startInboundProcessor(services, boss);
 
   const app = await buildApp(services, { logger: loggerOptions(env.LOG_LEVEL) });
   const realtime = await attachRealtime(app.server, services);

@@ -10,6 +10,7 @@ import { contacts } from '../../server/db/schema.ts';
 import { loadEnv } from '../../server/env.ts';
 import { startBoss } from '../../server/jobs/boss.ts';
 import { startEventProcessor } from '../../server/jobs/eventProcessor.ts';
+import { startInboundProcessor } from '../../server/jobs/inboundProcessor.ts';
 import { createLocalBus, type DomainEvent } from '../../server/realtime/bus.ts';
 import { createTestDatabase, type DbKind, type TestDatabase } from './db.ts';
 
@@ -37,6 +38,7 @@ export async function createTestApp(kind: DbKind, envOverrides: Record<string, s
   const boss = options.jobs ? await startBoss(db.database, db.url, () => {}) : null;
   const services: Services = { env, database: db.database, bus, boss, clock: () => now ?? new Date() };
   if (boss) await startEventProcessor(services, boss);
+  if (boss) await startInboundProcessor(services, boss);
   const app = await buildApp(services);
   await app.ready();
   return {
