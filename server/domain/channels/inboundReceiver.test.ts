@@ -3,12 +3,14 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import type { InboundMessage } from '../../channels/types.ts';
 import { attachments, contactIdentities, contacts, conversationParticipants, conversations, events, inboxes, messages, outboxEmails } from '../../db/schema.ts';
 import { DB_KINDS } from '../../../test/helpers/db.ts';
-import { createTestApp, type TestApp } from '../../../test/helpers/app.ts';
+import { createTestApp, makeAgent, type TestApp } from '../../../test/helpers/app.ts';
 import { tempDataDir } from '../../../test/api/helpers.ts';
 import { TINY_PNG } from '../../../test/helpers/files.ts';
 import { SYSTEM, transact } from '../context.ts';
 import { messageCreator } from '../conversations/messageCreator.ts';
 import { settingsUpdater } from '../system/settings.ts';
+import { slaPolicyCreator, slaPolicyDeleter } from '../sla/slaPolicies.ts';
+import { SlaPolicyCreate } from '../../../common/schemas.ts';
 import { INBOUND_FLOOD, inboundReceiver } from './inboundReceiver.ts';
 
 const OUR = 'support@desk.test';
@@ -172,17 +174,24 @@ describe.each(DB_KINDS)('inboundReceiver on %s', (kind) => {
   });
 
   it('records an auto-reply where it threads without reopening or moving SLA clocks, and opens nothing when it threads nowhere', async () => {
+    const policy = await transact(t.services, SYSTEM, (ctx) =>
+      slaPolicyCreator(ctx, SlaPolicyCreate.parse({ name: 'Mail', firstResponseMinutes: 60, nextResponseMinutes: 120, resolutionMinutes: 6000, businessHours: false })),
+    );
     const opened = await receive(mail({ fromEmail: 'erin@example.com' }));
     const ours = `erin-reply-${n}@desk.test`;
-    await ourReply(opened.conversationId!, ours);
+    // An agent answered and is waiting for the customer: no next-response clock runs.
+    const agent = await makeAgent(t, { role: 'admin' });
+    await transact(t.services, { type: 'agent', id: agent.id, role: 'admin', teamIds: [], name: agent.name }, (ctx) => messageCreator(ctx, opened.conversationId!, { body: 'Please send a screenshot.', externalId: ours, inboxId: inbox.id }));
     await db().update(conversations).set({ status: 'pending' }).where(eq(conversations.id, opened.conversationId!));
     const before = await conversationOf(opened.conversationId!);
+    expect(before).toMatchObject({ nextResponseDueAt: null, firstResponseAt: expect.any(Date) });
     const outbox = await count('outbox_emails');
 
     const auto = await receive(mail({ fromEmail: 'erin@example.com', subject: 'Out of office', autoSubmitted: 'auto_reply', thread: { inReplyTo: [ours], references: [] } }));
     expect(auto).toMatchObject({ outcome: 'auto_reply', conversationId: opened.conversationId, messageId: expect.any(String) });
     const after = await conversationOf(opened.conversationId!);
-    expect(after).toMatchObject({ status: 'pending', nextResponseDueAt: before.nextResponseDueAt, resolutionDueAt: before.resolutionDueAt, lastSeq: before.lastSeq + 1 });
+    expect(after).toMatchObject({ status: 'pending', nextResponseDueAt: null, resolutionDueAt: before.resolutionDueAt, lastSeq: before.lastSeq + 1 });
+    await transact(t.services, SYSTEM, (ctx) => slaPolicyDeleter(ctx, policy.id));
     expect((await messagesOf(opened.conversationId!)).at(-1)!.meta.email).toMatchObject({ autoSubmitted: 'auto_reply' });
 
     const conversationsBefore = await count('conversations');
