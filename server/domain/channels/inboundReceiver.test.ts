@@ -8,6 +8,8 @@ import { tempDataDir } from '../../../test/api/helpers.ts';
 import { TINY_PNG } from '../../../test/helpers/files.ts';
 import { SYSTEM, transact } from '../context.ts';
 import { messageCreator } from '../conversations/messageCreator.ts';
+import { conversationCreator } from '../conversations/conversationCreator.ts';
+import { unverifiedContactCreator } from '../contacts/addressConfirmer.ts';
 import { settingsUpdater } from '../system/settings.ts';
 import { slaPolicyCreator, slaPolicyDeleter } from '../sla/slaPolicies.ts';
 import { SlaPolicyCreate } from '../../../common/schemas.ts';
@@ -22,7 +24,8 @@ function mail(over: Partial<InboundMessage> & { fromEmail?: string; fromName?: s
   n += 1;
   return {
     externalId: `m${n}-${Date.now()}@mail.example.com`,
-    from: { externalId: fromEmail, email: fromEmail, name: fromName },
+    // As the parser gives it: the identity lower-cased, the address as written.
+    from: { externalId: fromEmail.toLowerCase(), email: fromEmail, name: fromName },
     to: [{ externalId: OUR, email: OUR }],
     cc: [],
     subject: 'Withdrawal pending 提币未到账',
@@ -146,6 +149,25 @@ describe.each(DB_KINDS)('inboundReceiver on %s', (kind) => {
     expect(fromStranger.outcome).toBe('created');
     expect(fromStranger.conversationId).not.toBe(opened.conversationId);
     expect(await messagesOf(opened.conversationId!)).toHaveLength(3);
+  });
+
+  it('keeps an anonymous web ticket on its unverified contact: a mail from the claimed address is recorded but joins nothing', async () => {
+    const claimed = 'claimed@example.com';
+    const { conversation } = await transact(t.services, SYSTEM, async (ctx) => {
+      const requester = await unverifiedContactCreator(ctx, { email: claimed, name: 'Someone', language: 'en' });
+      return conversationCreator(ctx, { contactId: requester.id, subject: 'Help', body: 'Typed in the form', mode: 'async', language: 'en', fields: {}, tags: [] });
+    });
+    const [confirmation] = await db().insert(outboxEmails).values({ to: claimed, subject: 'Confirm', text: 'link', status: 'sent', conversationId: conversation.id }).returning();
+    // By its ticket number alone the claimed address is a stranger to the ticket.
+    const byNumber = await receive(mail({ fromEmail: claimed, thread: { inReplyTo: [], references: [], ticketNumber: conversation.number } }));
+    expect(byNumber.conversationId).not.toBe(conversation.id);
+    // Answering the confirmation mail threads, but the address does not join the ticket and the ticket keeps its requester.
+    const reply = await receive(mail({ fromEmail: claimed, thread: { inReplyTo: [`${confirmation!.id}@desk.test`], references: [] } }));
+    expect(reply).toMatchObject({ outcome: 'continued', conversationId: conversation.id });
+    expect(await db().select().from(conversationParticipants).where(eq(conversationParticipants.conversationId, conversation.id))).toEqual([]);
+    expect((await conversationOf(conversation.id)).contactId).toBe(conversation.contactId);
+    const [verified] = await db().select().from(contacts).where(eq(contacts.email, claimed));
+    expect((await messagesOf(conversation.id)).at(-1)).toMatchObject({ authorType: 'contact', authorId: verified!.id });
   });
 
   it('reopens a closed ticket by default, and opens a linked follow-up when the desk says so', async () => {

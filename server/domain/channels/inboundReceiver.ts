@@ -105,6 +105,9 @@ export async function inboundReceiver(ctx: Ctx, inbox: Inbox, message: InboundMe
     if (!followupOf) {
       const result = await continued(ctx, inbox, conversation, message, contactId, { files, skipped, deliveryId, automatic: false });
       if (conversation.contact.email) exclude.add(conversation.contact.email);
+      // An address the requester only claimed (an anonymous web ticket) is never made a participant by
+      // a mail that says it is from there: nothing may be mailed to it until its owner confirms it.
+      if (conversation.contact.unverifiedEmail) exclude.add(conversation.contact.unverifiedEmail.toLowerCase());
       await participantAdder(ctx, conversation.id, [...(contactId !== conversation.contactId ? [message.from] : []), ...message.to, ...message.cc], exclude);
       return { outcome: 'continued', ...result };
     }
