@@ -4,7 +4,7 @@ import type PgBoss from 'pg-boss';
 import { requireAdapter } from '../channels/registry.ts';
 import type { InboundMessage, RawInbound } from '../channels/types.ts';
 import { inboundDeliveries, inboxes } from '../db/schema.ts';
-import { inboundReceiver, type InboundResult } from '../domain/channels/inboundReceiver.ts';
+import { inboundReceiver, type InboundResult, storableText } from '../domain/channels/inboundReceiver.ts';
 import { type Services, SYSTEM, transact } from '../domain/context.ts';
 import { openInboxSettings } from '../domain/directory/inboxes.ts';
 import { blobPath } from '../domain/files/blobStore.ts';
@@ -35,7 +35,7 @@ export async function inboundProcessor(services: Services, deliveryId: string): 
     try {
       parsed = await adapter.parse(input, openInboxSettings(services, inbox));
     } catch (err) {
-      await finish(services, deliveryId, { outcome: 'unparseable' }, String((err as Error).message ?? err).slice(0, 1000));
+      await finish(services, deliveryId, { outcome: 'unparseable' }, errorText(err));
       return;
     }
     if (!parsed.length) return void (await finish(services, deliveryId, { outcome: 'unparseable' }, 'nothing could be read from it'));
@@ -52,12 +52,18 @@ export async function inboundProcessor(services: Services, deliveryId: string): 
         .where(eq(inboundDeliveries.id, deliveryId));
     });
   } catch (err) {
-    await db
-      .update(inboundDeliveries)
-      .set({ status: 'failed', error: String((err as Error).message ?? err).slice(0, 1000) })
-      .where(eq(inboundDeliveries.id, deliveryId));
-    throw err;
+    const error = errorText(err);
+    await db.update(inboundDeliveries).set({ status: 'failed', error }).where(eq(inboundDeliveries.id, deliveryId));
+    // pg-boss keeps what is thrown in the job's output: the reason, never a driver error carrying the query and the mail in its parameters.
+    throw new Error(`inbound delivery ${deliveryId}: ${error}`);
   }
+}
+
+/** An error's reason, fit for a text column: a database error's own message rather than drizzle's query dump, no NUL, bounded. */
+function errorText(err: unknown): string {
+  const e = err as { message?: unknown; cause?: { message?: unknown } } | null;
+  const text = typeof e?.cause?.message === 'string' ? e.cause.message : typeof e?.message === 'string' ? e.message : String(err);
+  return storableText(text.slice(0, 1000));
 }
 
 /** Marks a delivery processed with an outcome that placed nothing (its raw input stays). */

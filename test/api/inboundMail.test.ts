@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { emailAdapter } from '../../server/channels/email/adapter.ts';
 import type { ChannelAdapter, InboundMessage } from '../../server/channels/types.ts';
 import { contacts, conversations, events, inboundDeliveries, inboxes } from '../../server/db/schema.ts';
@@ -26,6 +26,8 @@ const stubParse: NonNullable<ChannelAdapter['parse']> = async (input) => {
   const id = header('Message-ID')?.replace(/^<|>$/g, '');
   if (!id) throw new Error('no Message-ID: not a mail');
   const from = header('From')!.toLowerCase();
+  // A parser bug stand-in: a message the receiver cannot place.
+  if (id.startsWith('broken')) return [{ externalId: id } as InboundMessage];
   const message: InboundMessage = {
     externalId: id,
     from: { externalId: from, email: from },
@@ -74,6 +76,12 @@ describe.each(DB_KINDS)('inbound mail through the job, the raw download and part
     await t.close();
   });
 
+  /** The pg-boss job of a delivery. */
+  async function jobIdOf(deliveryId: string): Promise<string | null> {
+    const res = (await db().execute(sql`select id::text as id from pgboss.job where name = ${QUEUES.inboundProcess} and data->>'deliveryId' = ${deliveryId} limit 1`)) as unknown as { rows: { id: string }[] };
+    return res.rows[0]?.id ?? null;
+  }
+
   let raw: { conversationId: string; messageId: string; bytes: Buffer; deliveryId: string };
 
   it('parses a stored delivery in the job, places it, and records the outcome on the delivery', async () => {
@@ -94,6 +102,24 @@ describe.each(DB_KINDS)('inbound mail through the job, the raw download and part
     expect(delivery).toMatchObject({ status: 'processed', outcome: 'unparseable', conversationId: null, messageId: null });
     expect(delivery.error).toContain('no Message-ID');
     expect(delivery.blobSha256).toBeTruthy();
+  });
+
+  it('marks a delivery failed with the error when placing it fails, for pg-boss to retry', async () => {
+    const bytes = Buffer.from('Message-ID: <broken-1@mail.example.com>\r\nFrom: broken@example.com\r\nSubject: x\r\n\r\ntext\r\n');
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    mkdirSync(dirname(blobPath(dataDir, sha)), { recursive: true });
+    writeFileSync(blobPath(dataDir, sha), bytes);
+    const [delivery] = await db().insert(inboundDeliveries).values({ inboxId: inbox.id, source: 'smtp', dedupeKey: sha, blobSha256: sha, size: bytes.length }).returning();
+    await t.services.boss!.send(QUEUES.inboundProcess, { deliveryId: delivery!.id });
+    const failed = await eventually(async () => (await db().select().from(inboundDeliveries).where(and(eq(inboundDeliveries.id, delivery!.id), eq(inboundDeliveries.status, 'failed'))))[0]);
+    expect(failed.error).toBeTruthy();
+    expect(failed.outcome).toBeNull();
+    // pg-boss has the job failed with the reason, to retry it with backoff.
+    const job = await eventually(async () => {
+      const found = await t.services.boss!.getJobById(QUEUES.inboundProcess, (await jobIdOf(delivery!.id))!);
+      return found && found.retryCount >= 0 && found.output ? found : null;
+    });
+    expect(JSON.stringify(job.output)).toContain(`inbound delivery ${delivery!.id}`);
   });
 
   it('lets staff who can see the conversation download the original, exactly as received, and records it', async () => {

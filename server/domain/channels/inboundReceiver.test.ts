@@ -8,6 +8,7 @@ import { tempDataDir } from '../../../test/api/helpers.ts';
 import { TINY_PNG } from '../../../test/helpers/files.ts';
 import { SYSTEM, transact } from '../context.ts';
 import { messageCreator } from '../conversations/messageCreator.ts';
+import { conversationMerger } from '../conversations/conversationMerger.ts';
 import { conversationCreator } from '../conversations/conversationCreator.ts';
 import { unverifiedContactCreator } from '../contacts/addressConfirmer.ts';
 import { settingsUpdater } from '../system/settings.ts';
@@ -107,6 +108,14 @@ describe.each(DB_KINDS)('inboundReceiver on %s', (kind) => {
     ]);
   });
 
+  it('stores a mail whose text PostgreSQL would refuse (NUL bytes, a lone surrogate), cleaned', async () => {
+    const result = await receive(mail({ fromEmail: 'nul@example.com', fromName: 'N\u0000ul', subject: 'Bad \uD800 subject', text: 'bad \u0000 byte', html: '<p>a\u0000b</p>' }));
+    expect(result.outcome).toBe('created');
+    const [first] = await messagesOf(result.conversationId!);
+    expect(first).toMatchObject({ body: 'bad  byte', meta: { email: { html: '<p>ab</p>', from: { name: 'Nul' } } } });
+    expect((await conversationOf(result.conversationId!)).subject).toBe('Bad \uFFFD subject');
+  });
+
   it('continues the ticket of a reply to our sent Message-ID (In-Reply-To), or named only in References', async () => {
     const opened = await receive(mail());
     await ourReply(opened.conversationId!, `reply-${n}@desk.test`);
@@ -168,6 +177,18 @@ describe.each(DB_KINDS)('inboundReceiver on %s', (kind) => {
     expect((await conversationOf(conversation.id)).contactId).toBe(conversation.contactId);
     const [verified] = await db().select().from(contacts).where(eq(contacts.email, claimed));
     expect((await messagesOf(conversation.id)).at(-1)).toMatchObject({ authorType: 'contact', authorId: verified!.id });
+  });
+
+  it('continues a merged conversation where it was merged into', async () => {
+    const a = await receive(mail({ fromEmail: 'kim@example.com', subject: 'First' }));
+    const b = await receive(mail({ fromEmail: 'kim@example.com', subject: 'Second' }));
+    await transact(t.services, SYSTEM, (ctx) => conversationMerger(ctx, a.conversationId!, b.conversationId!));
+    const [first] = await messagesOf(b.conversationId!);
+    const reply = await receive(mail({ fromEmail: 'kim@example.com', thread: { inReplyTo: [first!.externalId!], references: [] } }));
+    expect(reply).toMatchObject({ outcome: 'continued', conversationId: b.conversationId });
+    const { number } = await conversationOf(a.conversationId!);
+    const byNumber = await receive(mail({ fromEmail: 'kim@example.com', thread: { inReplyTo: [], references: [], ticketNumber: number } }));
+    expect(byNumber).toMatchObject({ outcome: 'continued', conversationId: b.conversationId });
   });
 
   it('reopens a closed ticket by default, and opens a linked follow-up when the desk says so', async () => {

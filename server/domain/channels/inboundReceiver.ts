@@ -44,8 +44,9 @@ const MAX_BODY = 100_000;
  *   moves an SLA clock or gets an answer.
  * Anything email-specific comes in through the message's thread hints and goes out in meta.email.
  */
-export async function inboundReceiver(ctx: Ctx, inbox: Inbox, message: InboundMessage, deliveryId?: string): Promise<InboundResult> {
-  if (!ctx.inTransaction) return transactOn(ctx, (tx) => inboundReceiver(tx, inbox, message, deliveryId));
+export async function inboundReceiver(ctx: Ctx, inbox: Inbox, input: InboundMessage, deliveryId?: string): Promise<InboundResult> {
+  if (!ctx.inTransaction) return transactOn(ctx, (tx) => inboundReceiver(tx, inbox, input, deliveryId));
+  const message = storable(input);
   const own = await ownAddresses(ctx);
   const senderEmail = message.from.email?.toLowerCase();
   if (senderEmail && own.has(senderEmail)) return { outcome: 'own_address' };
@@ -231,6 +232,21 @@ function stripSubjectPrefixesLocal(subject: string): string {
     s = next;
   }
   return s;
+}
+
+/** Text without NUL bytes, and with any lone UTF-16 surrogate replaced (both refused by PostgreSQL text and jsonb). */
+export const storableText = (text: string) => text.replace(/\u0000/g, '').replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+
+/**
+ * The message with every text fit for PostgreSQL: real mail carries NUL bytes and broken UTF-16
+ * (a lone surrogate from a bad charset), which text and jsonb columns refuse — one such character
+ * must not keep a whole mail out. File contents are bytes and stay as they are.
+ */
+function storable<T>(value: T): T {
+  if (typeof value === 'string') return storableText(value) as T;
+  if (Buffer.isBuffer(value) || value instanceof Date || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(storable) as T;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, storable(v)])) as T;
 }
 
 /** Tells admins a sender is flooding, once per window (the first refused message), not once per message. */
