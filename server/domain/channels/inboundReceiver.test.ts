@@ -289,8 +289,9 @@ describe.each(DB_KINDS)('inboundReceiver on %s', (kind) => {
     expect(await db().select().from(messages).where(eq(messages.externalId, racing.externalId))).toHaveLength(1);
   });
 
-  it('ignores mail from our own addresses', async () => {
+  it('ignores mail from our own addresses, and places nothing for a mail without a sender', async () => {
     const before = await count('messages');
+    expect(await receive(mail({ fromEmail: '', from: { externalId: '' } }))).toEqual({ outcome: 'unparseable' });
     expect(await receive(mail({ fromEmail: 'Support@Desk.test' }))).toEqual({ outcome: 'own_address' });
     expect(await receive(mail({ fromEmail: 'support@desk.test' }))).toEqual({ outcome: 'own_address' });
     expect(await count('messages')).toBe(before);

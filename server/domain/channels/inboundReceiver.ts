@@ -47,6 +47,8 @@ const MAX_BODY = 100_000;
 export async function inboundReceiver(ctx: Ctx, inbox: Inbox, input: InboundMessage, deliveryId?: string): Promise<InboundResult> {
   if (!ctx.inTransaction) return transactOn(ctx, (tx) => inboundReceiver(tx, inbox, input, deliveryId));
   const message = storable(input);
+  // No sender at all (a From with no address): nobody to open a ticket for or answer; kept raw.
+  if (!message.from?.externalId?.trim()) return { outcome: 'unparseable' };
   const own = await ownAddresses(ctx);
   const senderEmail = message.from.email?.toLowerCase();
   if (senderEmail && own.has(senderEmail)) return { outcome: 'own_address' };
