@@ -27,7 +27,7 @@ const stubParse: NonNullable<ChannelAdapter['parse']> = async (input) => {
   if (!id) throw new Error('no Message-ID: not a mail');
   const from = header('From')!.toLowerCase();
   // A parser bug stand-in: a message the receiver cannot place.
-  if (id.startsWith('broken')) return [{ externalId: id } as InboundMessage];
+  if (id.startsWith('broken')) return [{ externalId: id, from: { externalId: from, email: from }, to: [], cc: [], text: '', attachments: [], autoSubmitted: false, headers: {} } as unknown as InboundMessage];
   const message: InboundMessage = {
     externalId: id,
     from: { externalId: from, email: from },
@@ -120,6 +120,9 @@ describe.each(DB_KINDS)('inbound mail through the job, the raw download and part
       return found && found.retryCount >= 0 && found.output ? found : null;
     });
     expect(JSON.stringify(job.output)).toContain(`inbound delivery ${delivery!.id}`);
+    // Nothing half-written: the flood counter of the sender went back with the rest.
+    const counted = (await db().execute(sql`select count(*)::int as n from mail_send_counters where key = 'inbound:broken@example.com'`)) as unknown as { rows: { n: number }[] };
+    expect(counted.rows[0]!.n).toBe(0);
   });
 
   it('lets staff who can see the conversation download the original, exactly as received, and records it', async () => {
