@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { inboxes } from '../../db/schema.ts';
 import { cached } from '../cache.ts';
 import type { Ctx } from '../context.ts';
@@ -11,7 +11,7 @@ import type { Ctx } from '../context.ts';
  */
 export function ownAddresses(ctx: Ctx): Promise<Set<string>> {
   return cached(ctx.services, 'inboxes:own-addresses', ['inboxes.'], 60_000, async () => {
-    const rows = await ctx.db.select({ settings: inboxes.settings }).from(inboxes).where(and(eq(inboxes.kind, 'email')));
+    const rows = await ctx.db.select({ settings: inboxes.settings }).from(inboxes).where(eq(inboxes.kind, 'email'));
     const own = new Set(rows.map((r) => (typeof r.settings.address === 'string' ? r.settings.address.toLowerCase() : '')).filter(Boolean));
     own.add(`support@${ourHost(ctx)}`);
     return own;
