@@ -565,6 +565,7 @@ export const SettingsOut = z
     chatAcceptSeconds: z.number().int(),
     chatAbandonSeconds: z.number().int(),
     widgetAllowedOrigins: z.array(z.string()),
+    emailClosedReply: z.enum(['reopen', 'followup']),
   })
   .meta({ id: 'Settings' });
 export const SettingsUpdate = z
@@ -580,6 +581,8 @@ export const SettingsUpdate = z
     chatAbandonSeconds: z.number().int().min(30).max(3600),
     /** Sites whose pages may embed the chat widget (https://shop.example, https://*.example.com); empty: any site. */
     widgetAllowedOrigins: z.array(WidgetOrigin).max(50),
+    /** A mail answering a closed ticket reopens it (reopen) or opens a follow-up ticket linking it (followup). */
+    emailClosedReply: z.enum(['reopen', 'followup']),
   })
   .partial()
   .strict();
@@ -682,3 +685,8 @@ export const VerifyLookupReport = z
   })
   .meta({ id: 'VerifyLookupReport' });
 export type VerifyLookupReport = z.infer<typeof VerifyLookupReport>;
+
+/** Someone copied on a conversation (email Cc): reply-all includes them; they may continue the thread. */
+export const ParticipantOut = z
+  .object({ email: z.string(), name: z.string(), role: z.enum(['cc']), createdAt: IsoDate })
+  .meta({ id: 'Participant' });

@@ -10,6 +10,7 @@ import { startBoss } from './jobs/boss.ts';
 import { startEmailDelivery } from './jobs/emailDelivery.ts';
 import { startEventProcessor } from './jobs/eventProcessor.ts';
 import { startDeliveryWorker } from './jobs/deliveryWorker.ts';
+import { startInboundProcessor } from './jobs/inboundProcessor.ts';
 import { startTimers } from './jobs/timers.ts';
 import { createLocalBus, createRedisBus } from './realtime/bus.ts';
 import { attachRealtime } from './realtime/socket.ts';
@@ -62,6 +63,7 @@ export async function startServer(env: Env): Promise<RunningServer> {
   await startEventProcessor(services, boss);
   await startTimers(services, boss);
   await startDeliveryWorker(services, boss);
+  await startInboundProcessor(services, boss);
 
   const app = await buildApp(services, { logger: loggerOptions(env.LOG_LEVEL) });
   const realtime = await attachRealtime(app.server, services);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB_KINDS } from '../helpers/db.ts';
 import { PASSWORD, bearer, createTestApp, loginAgent, loginContact, makeAgent, makeContact, makeTeam, makeToken, type Session, type TestApp } from '../helpers/app.ts';
 import { API, type Route, apiRoutes, blobFiles, expectError, fill, multipart, rowCounts, tempDataDir } from './helpers.ts';
+import { inboundMailFixture } from './inboundMail.fixture.ts';
 
 /** Routes anyone may call. */
 const PUBLIC = new Set(['POST /auth/login', 'POST /auth/logout', 'GET /categories', 'POST /auth/customer/login', 'POST /auth/customer/code', 'POST /auth/customer/verify', 'POST /tickets', 'POST /tickets/confirm',
@@ -124,6 +125,8 @@ describe.each(DB_KINDS)('API authorization on %s', (kind) => {
   let customer: Session;
   let adminToken: string;
   let agentToken: string;
+  /** An inbound mail in the fixture conversation, for the route that downloads its original. */
+  let rawMessageId: string;
   const dataDir = tempDataDir();
 
   beforeAll(async () => {
@@ -160,6 +163,7 @@ describe.each(DB_KINDS)('API authorization on %s', (kind) => {
     const upload = multipart([{ name: 'hello.txt', content: 'hello from the fixture' }]);
     const attachment = await admin.request('POST', `${API}/conversations/${conversation.json().id}/attachments`, upload.payload, upload.headers);
     expect([conversation.statusCode, category.statusCode, inbox.statusCode, attachment.statusCode]).toEqual([201, 201, 201, 201]);
+    rawMessageId = await inboundMailFixture(t, inbox.json().id, conversation.json().id);
     // Real records for {id}: a refusal must not be a 404 in disguise. /agents/{id} is someone else (the admin).
     ids = {
       '/agents/': adminAgent.id,
@@ -188,7 +192,7 @@ describe.each(DB_KINDS)('API authorization on %s', (kind) => {
     if (!r.path.includes('{id}')) return `${API}${r.path}`;
     const id = Object.entries(ids).find(([prefix]) => r.path.startsWith(prefix))?.[1];
     if (!id) throw new Error(`no fixture id for ${r.key}`);
-    return fill(r.path, id, { macroId: ids['/macros/']!, locale: 'en', version: '1' });
+    return fill(r.path, id, { macroId: ids['/macros/']!, locale: 'en', version: '1', messageId: rawMessageId });
   };
   /** Sends the route's valid body (a fresh file for the upload route) as the given caller. */
   function send(auth: Auth, r: Route, url: string) {

@@ -11,6 +11,7 @@ import { loadEnv } from '../../server/env.ts';
 import { startBoss } from '../../server/jobs/boss.ts';
 import { startEventProcessor } from '../../server/jobs/eventProcessor.ts';
 import { startDeliveryWorker } from '../../server/jobs/deliveryWorker.ts';
+import { startInboundProcessor } from '../../server/jobs/inboundProcessor.ts';
 import { createLocalBus, type DomainEvent } from '../../server/realtime/bus.ts';
 import { createTestDatabase, type DbKind, type TestDatabase } from './db.ts';
 
@@ -39,6 +40,7 @@ export async function createTestApp(kind: DbKind, envOverrides: Record<string, s
   const services: Services = { env, database: db.database, bus, boss, clock: () => now ?? new Date() };
   if (boss) await startEventProcessor(services, boss);
   if (boss) await startDeliveryWorker(services, boss);
+  if (boss) await startInboundProcessor(services, boss);
   const app = await buildApp(services);
   await app.ready();
   return {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { OutboundMessage } from '../types.ts';
-import { bareSubject, composeEmail, referenceChain, replySubject, smtpFailure, textToHtml } from './sender.ts';
+import { bareSubject } from './subject.ts';
+import { composeEmail, referenceChain, replySubject, smtpFailure, textToHtml } from './sender.ts';
 
 const message = (over: Partial<OutboundMessage> = {}): OutboundMessage => ({
   messageId: 'm1',

@@ -1,3 +1,4 @@
+import { bareSubject } from './subject.ts';
 import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
@@ -30,16 +31,6 @@ export interface ComposedEmail {
   html: string;
   headers: Record<string, string>;
   attachments: { filename: string; contentType: string; content: Buffer }[];
-}
-
-/** Reply and forward prefixes real clients put in front of a subject (Re:, RE:, AW:, 回复:, 答复:, Fwd: …). */
-const PREFIX = /^\s*(?:re|aw|sv|vs|antw|fwd?|wg|tr|回复|回覆|答复|答覆|转发|轉寄)\s*(?:\[\d+\])?\s*[:：]\s*/iu;
-
-/** The subject without reply prefixes or our ticket token, so a reply never says "Re: Re:". */
-export function bareSubject(subject: string): string {
-  let s = subject;
-  for (let i = 0; i < 10 && PREFIX.test(s); i++) s = s.replace(PREFIX, '');
-  return s.replace(/\s*\[#\d+\]\s*/g, ' ').trim();
 }
 
 /** "Re: <subject> [#<number>]": the token lets a reply find its ticket even when the headers are lost. */

@@ -44,3 +44,17 @@ export function ticketNumberIn(subject: string): number | undefined {
   const match = ticketToken.exec(subject);
   return match ? Number(match[1]) : undefined;
 }
+
+/**
+ * The subject as a ticket keeps it: no reply/forward prefixes and no ticket token, wherever the
+ * client put them ("RE: [#10234] Re: x" → "x"), so neither a new ticket nor our reply says "Re: Re:".
+ */
+export function bareSubject(subject: string): string {
+  let rest = subject;
+  for (let i = 0; i < 5; i++) {
+    const next = stripSubjectPrefixes(rest.replace(/\s*\[#\d{4,12}\]\s*/g, ' '));
+    if (next === rest) break;
+    rest = next;
+  }
+  return rest.trim();
+}

@@ -23,6 +23,8 @@ export interface EmailMeta {
   deliveryId?: string;
   /** Outbound: answered to every participant (all) or to the requester only. */
   recipients?: 'all' | 'requester';
+  /** Inbound: the Authentication-Results header as received (SPF/DKIM/DMARC are not checked by us; shown to agents). */
+  authentication?: string;
 }
 
 /** Everything said in a conversation: customer messages, agent replies, private notes, calls. */

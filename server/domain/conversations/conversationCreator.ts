@@ -5,7 +5,7 @@ import type { ChannelKind } from '../../../common/enums.ts';
 import type { ConversationCreate } from '../../../common/schemas.ts';
 import { stripBidi } from '../../../common/text.ts';
 import { columnList, q, rawRows, type RawSql, tableRow } from '../../db/raw.ts';
-import { categories, conversations, events, inboxes, messages } from '../../db/schema.ts';
+import { attachments, categories, conversations, events, inboxes, messages } from '../../db/schema.ts';
 import { DURABLE_EVENTS } from '../../jobs/boss.ts';
 import { AppError, forbidden, notFound } from '../../errors.ts';
 import { canSeeConversation, isStaff } from '../auth/policy.ts';
@@ -15,6 +15,7 @@ import { defaultInbox, existingDefaultInbox } from '../directory/inboxes.ts';
 import { slaCheckJobs, slaPlanner } from '../sla/slaScheduler.ts';
 import { conversationTriager } from '../triage/conversationTriager.ts';
 import { conversationGetter, type ConversationRow, type ConversationView } from './conversationReader.ts';
+import type { MessageWithFiles } from './messageCreator.ts';
 
 type Inbox = typeof inboxes.$inferSelect;
 type Category = typeof categories.$inferSelect;
@@ -24,6 +25,23 @@ const inboxById = (ctx: Ctx, id: string) =>
   cached(ctx.services, `inbox:${id}`, ['inboxes.'], 60_000, async (): Promise<Inbox | null> => (await ctx.db.select().from(inboxes).where(eq(inboxes.id, id)))[0] ?? null);
 const categoryById = (ctx: Ctx, id: string) =>
   cached(ctx.services, `category:${id}`, ['categories.'], 60_000, async (): Promise<Category | null> => (await ctx.db.select().from(categories).where(eq(categories.id, id)))[0] ?? null);
+
+/** A file already in the blob store, to attach to the first message. */
+export interface FirstMessageFile {
+  sha256: string;
+  size: number;
+  contentType: string;
+  filename: string;
+  contentId: string | null;
+  inline: boolean;
+}
+
+/** What a channel adds to the first message: the provider's id, its meta and its files. The web path gives none. */
+export interface FirstMessage {
+  externalId?: string;
+  meta?: Record<string, unknown>;
+  files?: FirstMessageFile[];
+}
 
 /**
  * Opens a conversation with its first (customer) message. Customers open their own;
@@ -35,7 +53,11 @@ const categoryById = (ctx: Ctx, id: string) =>
  * conversation with its SLA due times, the first message, their history events and the SLA check
  * jobs. A statement is atomic on its own, so this also runs outside a transaction (single).
  */
-export async function conversationCreator(ctx: Ctx, rawInput: z.output<typeof ConversationCreate>): Promise<{ conversation: ConversationView; created: boolean }> {
+export async function conversationCreator(
+  ctx: Ctx,
+  rawInput: z.output<typeof ConversationCreate>,
+  first: FirstMessage = {},
+): Promise<{ conversation: ConversationView; created: boolean; message?: MessageWithFiles }> {
   const actor = ctx.actor;
   // Whoever calls (API, chat, a channel), a subject or name never carries text-reversing controls.
   const input = { ...rawInput, subject: stripBidi(rawInput.subject), ...(rawInput.contact ? { contact: { ...rawInput.contact, name: stripBidi(rawInput.contact.name) } } : {}) };
@@ -62,7 +84,7 @@ export async function conversationCreator(ctx: Ctx, rawInput: z.output<typeof Co
     const kind = actor.type === 'contact' ? 'webform' : 'api';
     inbox = await existingDefaultInbox(ctx.db, kind, ctx.services);
     // The first ticket of its kind creates the inbox too: a second statement, so a transaction.
-    if (!inbox && !ctx.inTransaction) return transactOn(ctx, (tx) => conversationCreator(tx, input));
+    if (!inbox && !ctx.inTransaction) return transactOn(ctx, (tx) => conversationCreator(tx, input, first));
     inbox ??= await defaultInbox(ctx.db, kind, ctx.services);
   }
   if (!inbox) throw notFound('Inbox');
@@ -124,13 +146,13 @@ export async function conversationCreator(ctx: Ctx, rawInput: z.output<typeof Co
   const history = {
     channel: inbox.kind,
     contact: 'email' in contact ? { email: contact.email } : null,
-    message: { seq: row.lastSeq, direction: 'in', visibility: 'public', contentType: 'text', attachments: 0 },
+    message: { seq: row.lastSeq, direction: 'in', visibility: 'public', contentType: 'text', attachments: first.files?.length ?? 0 },
   };
   // A durable side effect is enqueued with its event's id, known only once the row is written:
   // that takes a second statement, so a transaction. None of these events has one today.
-  if (!ctx.inTransaction && needsEventJobs(actor, row, history)) return transactOn(ctx, (tx) => conversationCreator(tx, input));
+  if (!ctx.inTransaction && needsEventJobs(actor, row, history)) return transactOn(ctx, (tx) => conversationCreator(tx, input, first));
 
-  const written = await conversationWriter(ctx, row, contact, input.body, history, await jobsStatement(ctx.services, slaCheckJobs(row.id, sla.checks))).catch(
+  const written = await conversationWriter(ctx, row, contact, input.body, first, history, await jobsStatement(ctx.services, slaCheckJobs(row.id, sla.checks))).catch(
     (err: { code?: string; cause?: { code?: string } }) => {
       if ((err.code ?? err.cause?.code) === '23503') throw notFound('Contact or team');
       throw err;
@@ -148,12 +170,12 @@ export async function conversationCreator(ctx: Ctx, rawInput: z.output<typeof Co
     // The push of the first message carries it (as messageCreator's do), so no process reads it back.
     if (event.type === 'messages.create') {
       event.push = {
-        message: { ...message, authorName: conversation.contact.name || conversation.contact.email, attachments: [] },
+        message: { ...message, authorName: conversation.contact.name || conversation.contact.email, attachments: written.files },
         conversation: { status: conversation.status, lastSeq: conversation.lastSeq, teamId: conversation.teamId, assigneeId: conversation.assigneeId },
       };
     }
   }
-  return { conversation, created: true };
+  return { conversation, created: true, message: { ...message, attachments: written.files } };
 }
 
 /** A conversation opened before with this idempotency key; someone else's key is a conflict, and says nothing more. */
@@ -189,9 +211,10 @@ async function conversationWriter(
   row: ConversationRow,
   contact: { id: string } | { email: string; name: string },
   body: string,
+  first: FirstMessage,
   history: History,
   jobs: RawSql | null,
-): Promise<{ conversation: ConversationView; message: typeof messages.$inferSelect; events: (typeof events.$inferSelect)[] } | null> {
+): Promise<{ conversation: ConversationView; message: typeof messages.$inferSelect; files: (typeof attachments.$inferSelect)[]; events: (typeof events.$inferSelect)[] } | null> {
   const contactCte =
     'id' in contact
       ? q`contact as (select id, name, email, false as inserted from contacts where id = ${contact.id}::uuid)`
@@ -207,7 +230,7 @@ async function conversationWriter(
             insert into contact_identities (contact_id, channel, external_id)
             select id, 'email', email from contact where inserted
             on conflict do nothing)`;
-  const [out] = await rawRows<{ conversation: Record<string, unknown>; contact_name: string; contact_email: string | null; contact_unverified_email: string | null; message: Record<string, unknown>; events: Record<string, unknown>[] }>(
+  const [out] = await rawRows<{ conversation: Record<string, unknown>; contact_name: string; contact_email: string | null; contact_unverified_email: string | null; message: Record<string, unknown>; files: Record<string, unknown>[] | null; events: Record<string, unknown>[] }>(
     ctx.db,
     q`with ${contactCte},
     conversation as (
@@ -224,9 +247,20 @@ async function conversationWriter(
       on conflict (idempotency_key) where idempotency_key is not null do nothing
       returning ${columnList(conversations)}),
     message as (
-      insert into messages (conversation_id, inbox_id, seq, direction, visibility, content_type, body, author_type, author_id, created_at)
-      select id, inbox_id, last_seq, 'in', 'public', 'text', ${body}::text, 'contact', contact_id, last_message_at from conversation
-      returning ${columnList(messages)}),
+      insert into messages (conversation_id, inbox_id, seq, direction, visibility, content_type, body, author_type, author_id, external_id, meta, created_at)
+      select id, inbox_id, last_seq, 'in', 'public', 'text', ${body}::text, 'contact', contact_id, ${first.externalId ?? null}::text, ${JSON.stringify(first.meta ?? {})}::jsonb, last_message_at
+      from conversation
+      returning ${columnList(messages)}),${
+    first.files?.length
+      ? q`
+    files as (
+      insert into attachments (conversation_id, message_id, sha256, filename, content_type, size, content_id, inline)
+      select m.conversation_id, m.id, f.sha256, f.filename, f.content_type, f.size, f.content_id, f.inline
+      from message m, jsonb_to_recordset(${JSON.stringify(first.files.map((f) => ({ sha256: f.sha256, filename: f.filename, content_type: f.contentType, size: f.size, content_id: f.contentId, inline: f.inline })))}::jsonb)
+        as f(sha256 text, filename text, content_type text, size bigint, content_id text, inline boolean)
+      returning ${columnList(attachments)}),`
+      : q``
+  }
     history as (
       insert into events (type, actor_type, actor_id, subject_type, subject_id, conversation_id, data, ip)
       select type, ${ctx.actor.type}::text, ${ctx.actor.id}::uuid, subject_type, subject_id, conversation_id, data, ${ctx.ip ?? null}::text
@@ -248,7 +282,8 @@ async function conversationWriter(
     select row_to_json(conversation) as conversation, contact.name as contact_name, contact.email as contact_email,
       -- A contact written by this statement is not visible here (it always has a verified email): null, as it should be.
       (select case when c.email is null then c.attributes->>'unverifiedEmail' end from contacts c where c.id = contact.id) as contact_unverified_email,
-      (select row_to_json(message) from message) as message,
+      (select row_to_json(message) from message) as message,${first.files?.length ? q`
+      (select json_agg(files) from files) as files,` : q``}
       (select json_agg(h order by h.id) from history h) as events
     from conversation, contact`,
   );
@@ -257,6 +292,7 @@ async function conversationWriter(
   return {
     conversation: { ...conversation, channel: history.channel as ConversationView['channel'], contact: { id: conversation.contactId, name: out.contact_name, email: out.contact_email, unverifiedEmail: out.contact_unverified_email ?? null } },
     message: tableRow(messages, out.message),
+    files: (out.files ?? []).map((f) => tableRow(attachments, f)),
     events: out.events.map((e) => tableRow(events, e)),
   };
 }

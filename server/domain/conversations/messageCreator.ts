@@ -32,6 +32,10 @@ export interface MessageInput {
   deliveryStatus?: DeliveryStatus;
   /** Email replies: to every participant (all, the default) or to the requester only. */
   recipients?: 'all' | 'requester';
+  /** Sent by a machine (an auto-reply): recorded, but it neither reopens the conversation nor moves its SLA clocks. */
+  automatic?: boolean;
+  /** On the customer's behalf: the contact the channel knows as the sender (a CC'd participant), when not the requester. */
+  authorContactId?: string;
 }
 
 export type MessageRow = typeof messages.$inferSelect;
@@ -175,7 +179,7 @@ async function messageAdder(
   const seq = conversation.lastSeq + 1;
   const set: Partial<ConversationRow> = { lastSeq: seq, lastMessageAt: now, updatedAt: now };
   let statusChange: { before: string; after: string } | null = null;
-  if (fromCustomer && ['pending', 'solved'].includes(conversation.status)) {
+  if (fromCustomer && !input.automatic && ['pending', 'solved'].includes(conversation.status)) {
     // A customer's reply puts the ball back in our court.
     statusChange = { before: conversation.status, after: 'open' };
   } else if (!fromCustomer && visibility === 'public' && actor.type !== 'system') {
@@ -186,7 +190,7 @@ async function messageAdder(
   if (statusChange) Object.assign(set, { status: statusChange.after, solvedAt: null });
   // Public messages move SLA clocks: their due times go into the same UPDATE, their checks into the same statement.
   let checks: PgBoss.JobInsert[] = [];
-  if (visibility === 'public' && (fromCustomer || actor.type !== 'system')) {
+  if (visibility === 'public' && !input.automatic && (fromCustomer || actor.type !== 'system')) {
     const plan = await slaPlanner(ctx, { ...conversation, ...set } as ConversationRow, fromCustomer ? 'customer_message' : 'agent_reply');
     Object.assign(set, plan.set);
     checks = slaCheckJobs(conversationId, plan.checks);
@@ -227,7 +231,7 @@ async function messageAdder(
     contentType: messageData.contentType,
     body: input.body,
     authorType: fromCustomer ? 'contact' : actor.type,
-    authorId: fromCustomer ? conversation.contactId : actor.id,
+    authorId: fromCustomer ? ((input.onBehalfOfContact && input.authorContactId) || conversation.contactId) : actor.id,
     externalId: input.externalId ?? null,
     idempotencyKey: input.idempotencyKey ?? null,
     meta,
@@ -260,7 +264,8 @@ async function messageAdder(
   // Pushes carry the message and where the conversation stands, so no process reads them back.
   const pushed = recorded.find((e) => e.type === 'messages.create');
   const updated = { ...conversation, ...set } as ConversationView;
-  const authorName = authorNameOf(actor, fromCustomer, conversation);
+  // Another sender than the requester: the push reads their name.
+  const authorName = input.authorContactId && input.authorContactId !== conversation.contactId ? undefined : authorNameOf(actor, fromCustomer, conversation);
   if (pushed && authorName !== undefined) {
     pushed.push = {
       message: { ...message, attachments: files, authorName },

@@ -23,9 +23,11 @@ export interface DeskSettings {
   chatAbandonSeconds: number;
   /** Sites (origins) whose pages may embed the chat widget's frame; empty: any site may. */
   widgetAllowedOrigins: string[];
+  /** A mail answering a closed ticket reopens it, or opens a follow-up ticket that links it. */
+  emailClosedReply: 'reopen' | 'followup';
 }
 
-const DEFAULTS: DeskSettings = { requireTotp: false, autoCloseDays: 4, chatOverflowMinutes: 5, chatFallbackTeamId: null, chatManualTeamIds: [], chatAcceptSeconds: 60, chatAbandonSeconds: 120, widgetAllowedOrigins: [] };
+const DEFAULTS: DeskSettings = { requireTotp: false, autoCloseDays: 4, chatOverflowMinutes: 5, chatFallbackTeamId: null, chatManualTeamIds: [], chatAcceptSeconds: 60, chatAbandonSeconds: 120, widgetAllowedOrigins: [], emailClosedReply: 'reopen' };
 const KEYS: Record<keyof DeskSettings, string> = {
   requireTotp: 'security.require_totp',
   autoCloseDays: 'tickets.auto_close_days',
@@ -35,6 +37,7 @@ const KEYS: Record<keyof DeskSettings, string> = {
   chatAcceptSeconds: 'chat.accept_seconds',
   chatAbandonSeconds: 'chat.abandon_seconds',
   widgetAllowedOrigins: 'widget.allowed_origins',
+  emailClosedReply: 'email.closed_reply',
 };
 
 /** Reads all settings (defaults filled in). */

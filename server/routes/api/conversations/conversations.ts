@@ -10,6 +10,7 @@ import {
   MessageListQuery,
   MessageOut,
   Page,
+  ParticipantOut,
 } from '../../../../common/schemas.ts';
 import { conversationCreator } from '../../../domain/conversations/conversationCreator.ts';
 import { conversationGetter, conversationLister } from '../../../domain/conversations/conversationReader.ts';
@@ -18,6 +19,14 @@ import { messageCreator } from '../../../domain/conversations/messageCreator.ts'
 import { deliveryRetrier } from '../../../domain/channels/deliveryRetrier.ts';
 import { conversationEventLister, messageAuthorNamer, messageLister } from '../../../domain/conversations/timelineReader.ts';
 import { presentConversation, presentEvent, presentMessage } from '../present.ts';
+import { createReadStream, existsSync } from 'node:fs';
+import { participantLister } from '../../../domain/channels/participants.ts';
+import { rawMessageReader } from '../../../domain/channels/rawMessageReader.ts';
+import { transact } from '../../../domain/context.ts';
+import { blobPath } from '../../../domain/files/blobStore.ts';
+import { notFound } from '../../../errors.ts';
+import { actorOf } from '../../authenticate.ts';
+import { FileResponse } from '../openapi.ts';
 import { type Api, type RouteOptions, IdParams, Items, errors, run, runSingle, sendJsonText } from '../run.ts';
 
 const tags = ['conversations'];
@@ -104,6 +113,39 @@ export async function conversationRoutes(app: Api, { services }: RouteOptions) {
     '/conversations/:id/events',
     { schema: { tags, summary: 'History of the conversation: every change with who, when, before → after', params: IdParams, response: { 200: Items(EventOut), ...errors(401, 404) } } },
     async (req) => ({ items: (await run(services, req, (ctx) => conversationEventLister(ctx, req.params.id))).map(presentEvent) }),
+  );
+
+  app.get(
+    '/conversations/:id/participants',
+    { schema: { tags, summary: 'People copied on the conversation (email Cc); staff only', params: IdParams, response: { 200: Items(ParticipantOut), ...errors(401, 404) } } },
+    async (req) => ({
+      items: (await run(services, req, (ctx) => participantLister(ctx, req.params.id))).map((p) => ({ email: p.email, name: p.name, role: p.role, createdAt: p.createdAt.toISOString() })),
+    }),
+  );
+
+  app.get(
+    '/conversations/:id/messages/:messageId/raw',
+    {
+      schema: {
+        tags,
+        summary: 'Download the original of an inbound message (the raw mail, as received); staff only, recorded in the history',
+        params: z.object({ id: z.uuid(), messageId: z.uuid() }),
+        response: { 200: FileResponse('The message exactly as received', ['message/rfc822']), ...errors(401, 404) },
+      },
+    },
+    async (req, reply) => {
+      // A download of evidence is audited: a write (the event), so a transaction even for GET.
+      const raw = await transact(services, actorOf(req), (ctx) => rawMessageReader(ctx, req.params.id, req.params.messageId), req.ip);
+      const path = blobPath(services.env.dataDir, raw.sha256);
+      if (!existsSync(path)) throw notFound('Original message');
+      return reply
+        .type('message/rfc822')
+        .header('x-content-type-options', 'nosniff')
+        .header('content-security-policy', "default-src 'none'; sandbox")
+        .header('cache-control', 'private, no-store')
+        .header('content-disposition', `attachment; filename="${raw.filename}"`)
+        .send(createReadStream(path));
+    },
   );
 }
 
