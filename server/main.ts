@@ -13,6 +13,7 @@ import { startTimers } from './jobs/timers.ts';
 import { createLocalBus, createRedisBus } from './realtime/bus.ts';
 import { attachRealtime } from './realtime/socket.ts';
 import { startChatRouting } from './domain/routing/chatRouter.ts';
+import { startSmtpListener } from './channels/email/smtpListener.ts';
 
 export { REDACT } from './logging.ts';
 
@@ -66,6 +67,9 @@ export async function startServer(env: Env): Promise<RunningServer> {
   // Socket.IO's long-polling answers come from engine.io, not Fastify's hooks: they get nosniff too.
   realtime.io.engine.on('headers', (headers: Record<string, string>) => void (headers['X-Content-Type-Options'] = 'nosniff'));
   const stopRouting = startChatRouting(services, onError);
+  // Mail in: the SMTP listener answers 250 only after the delivery committed (a port in use stops start-up).
+  const smtp = await startSmtpListener(services, { port: env.SMTP_PORT, host: env.HOST, onError });
+  console.log(`Switchboard SMTP listener on port ${smtp.port}`);
   await app.listen({ port: env.PORT, host: env.HOST });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : env.PORT;
@@ -85,6 +89,7 @@ export async function startServer(env: Env): Promise<RunningServer> {
     close: () =>
       (closing ??= (async () => {
         stopRouting();
+        await smtp.close();
         await realtime.close();
         await app.close();
         await boss.stop({ graceful: true, wait: true, timeout: 5_000 }).catch(() => {});
