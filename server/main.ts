@@ -14,6 +14,7 @@ import { createLocalBus, createRedisBus } from './realtime/bus.ts';
 import { attachRealtime } from './realtime/socket.ts';
 import { startChatRouting } from './domain/routing/chatRouter.ts';
 import { startSmtpListener } from './channels/email/smtpListener.ts';
+import { startImapPollers } from './jobs/imapPoller.ts';
 
 export { REDACT } from './logging.ts';
 
@@ -70,6 +71,8 @@ export async function startServer(env: Env): Promise<RunningServer> {
   // Mail in: the SMTP listener answers 250 only after the delivery committed (a port in use stops start-up).
   const smtp = await startSmtpListener(services, { port: env.SMTP_PORT, host: env.HOST, onError });
   console.log(`Switchboard SMTP listener on port ${smtp.port}`);
+  // IMAP mailboxes of email inboxes: one poller per inbox across processes (a lease in mailbox_cursors).
+  const imap = startImapPollers(services, onError);
   await app.listen({ port: env.PORT, host: env.HOST });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : env.PORT;
@@ -90,6 +93,7 @@ export async function startServer(env: Env): Promise<RunningServer> {
       (closing ??= (async () => {
         stopRouting();
         await smtp.close();
+        await imap.stop();
         await realtime.close();
         await app.close();
         await boss.stop({ graceful: true, wait: true, timeout: 5_000 }).catch(() => {});
