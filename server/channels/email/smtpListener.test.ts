@@ -170,6 +170,30 @@ describe('SMTP listener start-up and TLS', () => {
     }
   });
 
+  it('one address may hold 20 connections at once; the next is turned away with 421', async () => {
+    const smtp = await startSmtpListener(w.services, { port: 0, host: '127.0.0.1', onError: () => {} });
+    const open: RawSmtp[] = [];
+    try {
+      for (let i = 0; i < 20; i++) {
+        const { client, greeting } = await RawSmtp.open(smtp.port);
+        expect(greeting).toMatch(/^220 /);
+        open.push(client);
+      }
+      const { client, greeting } = await RawSmtp.open(smtp.port);
+      open.push(client);
+      expect(greeting).toMatch(/^421 /);
+      // Once one leaves, a new connection is welcome again.
+      open.shift()!.close();
+      await new Promise((r) => setTimeout(r, 200));
+      const again = await RawSmtp.open(smtp.port);
+      open.push(again.client);
+      expect(again.greeting).toMatch(/^220 /);
+    } finally {
+      for (const c of open) c.close();
+      await smtp.close();
+    }
+  });
+
   it('offers STARTTLS when a certificate is configured, and takes mail over it', async () => {
     const cert = join(w.dataDir, 'cert.pem');
     const key = join(w.dataDir, 'key.pem');

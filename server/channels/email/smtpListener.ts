@@ -18,6 +18,9 @@ export interface SmtpListener {
   close(): Promise<void>;
 }
 
+/** Socket errors that only mean the client went away. */
+const CLIENT_HANGUPS = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ERR_STREAM_PREMATURE_CLOSE']);
+
 /** An SMTP reply as smtp-server sends it for an error passed to a callback. */
 const reply = (code: number, message: string) => Object.assign(new Error(message), { responseCode: code });
 
@@ -143,8 +146,12 @@ export async function startSmtpListener(services: Services, options: { port: num
       resolve();
     });
   });
-  // A client's broken connection is reported here; it must never take the process down.
-  server.on('error', (err) => options.onError(err));
+  // A client's broken connection is reported here; it must never take the process down, and a
+  // client hanging up is ordinary traffic, not an error to log.
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code && CLIENT_HANGUPS.has(err.code)) return;
+    options.onError(err);
+  });
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   return { port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
