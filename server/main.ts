@@ -13,8 +13,6 @@ import { startTimers } from './jobs/timers.ts';
 import { createLocalBus, createRedisBus } from './realtime/bus.ts';
 import { attachRealtime } from './realtime/socket.ts';
 import { startChatRouting } from './domain/routing/chatRouter.ts';
-import { startSmtpListener } from './channels/email/smtpListener.ts';
-import { startImapPollers } from './jobs/imapPoller.ts';
 
 export { REDACT } from './logging.ts';
 
@@ -68,7 +66,10 @@ export async function startServer(env: Env): Promise<RunningServer> {
   // Socket.IO's long-polling answers come from engine.io, not Fastify's hooks: they get nosniff too.
   realtime.io.engine.on('headers', (headers: Record<string, string>) => void (headers['X-Content-Type-Options'] = 'nosniff'));
   const stopRouting = startChatRouting(services, onError);
-  // Mail in: the SMTP listener answers 250 only after the delivery committed (a port in use stops start-up).
+  // Mail in. Loaded here, not at the top: the mail libraries cost every CLI command ~0.5 s to import.
+  const { startSmtpListener } = await import('./channels/email/smtpListener.ts');
+  const { startImapPollers } = await import('./jobs/imapPoller.ts');
+  // The SMTP listener answers 250 only after the delivery committed (a port in use stops start-up).
   const smtp = await startSmtpListener(services, { port: env.SMTP_PORT, host: env.HOST, onError });
   console.log(`Switchboard SMTP listener on port ${smtp.port}`);
   // IMAP mailboxes of email inboxes: one poller per inbox across processes (a lease in mailbox_cursors).

@@ -44,7 +44,7 @@ describe.each(DB_KINDS)('SMTP across a crash of the server on %s', (kind) => {
   }
   const release = async (db: Database) => void (pg ? undefined : await db.close());
 
-  it('every mail that got a 250 is stored once after the restart; none cut off mid-DATA got one', async () => {
+  it('every mail that got a 250 is stored once after the restart; none cut off mid-DATA got one', { timeout: 240_000 }, async () => {
     if (kind === 'postgres') pg = await createTestDatabase('postgres');
     const setup = await open();
     const env = loadEnv({ DATA_DIR: dataDir, SEED_DEMO: '0', SECRET_KEY });
