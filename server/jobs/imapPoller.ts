@@ -146,6 +146,8 @@ class MailboxPoller {
       auth: { user: config.user, pass: config.password },
       logger: false,
       autoIdleDelay: this.options.idleDelayMs,
+      // Servers end an IDLE after 30 minutes (RFC 2177): start it again well before.
+      maxIdleTime: 5 * 60_000,
       connectionTimeout: 30_000,
       greetingTimeout: 15_000,
     });
