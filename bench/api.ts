@@ -73,7 +73,7 @@ try {
   const bearer = /\n(sb_\S+)/.exec(token.stdout)?.[1];
   if (!bearer) throw new Error(`could not create a token: ${token.stderr}`);
 
-  const sb = await startProcess(['bin/switchboard.js', 'serve'], { ...env, PORT: '0', HOST: '127.0.0.1' }, /Switchboard listening on (http:\/\/localhost:\d+)/);
+  const sb = await startProcess(['bin/switchboard.js', 'serve'], { ...env, PORT: '0', SMTP_PORT: '0', HOST: '127.0.0.1' }, /Switchboard listening on (http:\/\/localhost:\d+)/);
   processes.push(sb.child);
   const base = await startProcess(['--import', 'tsx', 'bench/baseline-server.ts'], { DATABASE_URL: db.url, PORT: '0' }, /baseline listening on (http:\/\/127\.0\.0\.1:\d+)/);
   processes.push(base.child);

@@ -123,7 +123,7 @@ function startSwitchboard(databaseUrl: string, dataDir: string, redis: boolean):
   const flags = [...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), ...SERVER_FLAGS];
   return startProcess(
     [...flags, 'bin/switchboard.js', 'serve'],
-    { DATABASE_URL: databaseUrl, SEED_DEMO: '0', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'error', DATA_DIR: dataDir, REDIS_URL: redis ? REDIS_URL : '' },
+    { DATABASE_URL: databaseUrl, SEED_DEMO: '0', PORT: '0', SMTP_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'error', DATA_DIR: dataDir, REDIS_URL: redis ? REDIS_URL : '' },
     /Switchboard listening on (http:\/\/localhost:\d+)/,
   );
 }

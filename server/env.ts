@@ -57,6 +57,12 @@ const EnvSchema = z.object({
   REDIS_URL: z.string().optional(),
   /** Port of the built-in SMTP listener. */
   SMTP_PORT: z.coerce.number().int().min(0).max(65535).default(2525),
+  /** Largest mail the SMTP listener takes, in bytes (announced in EHLO SIZE; larger: 552). */
+  MAX_EMAIL_BYTES: z.coerce.number().int().positive().default(25 * 1024 * 1024),
+  /** PEM certificate file for STARTTLS on the SMTP listener (with SMTP_TLS_KEY); unset: no STARTTLS offered. */
+  SMTP_TLS_CERT: z.string().optional(),
+  /** PEM private key file for SMTP_TLS_CERT. */
+  SMTP_TLS_KEY: z.string().optional(),
   /** Outbound SMTP (smtp://user:pass@host:port); unset keeps mail in the admin outbox. */
   SMTP_OUTBOUND_URL: z.string().optional(),
   /** 0 skips the demo data on an empty database. */

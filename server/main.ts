@@ -70,6 +70,14 @@ export async function startServer(env: Env): Promise<RunningServer> {
   // Socket.IO's long-polling answers come from engine.io, not Fastify's hooks: they get nosniff too.
   realtime.io.engine.on('headers', (headers: Record<string, string>) => void (headers['X-Content-Type-Options'] = 'nosniff'));
   const stopRouting = startChatRouting(services, onError);
+  // Mail in. Loaded here, not at the top: the mail libraries cost every CLI command ~0.5 s to import.
+  const { startSmtpListener } = await import('./channels/email/smtpListener.ts');
+  const { startImapPollers } = await import('./jobs/imapPoller.ts');
+  // The SMTP listener answers 250 only after the delivery committed (a port in use stops start-up).
+  const smtp = await startSmtpListener(services, { port: env.SMTP_PORT, host: env.HOST, onError });
+  console.log(`Switchboard SMTP listener on port ${smtp.port}`);
+  // IMAP mailboxes of email inboxes: one poller per inbox across processes (a lease in mailbox_cursors).
+  const imap = startImapPollers(services, onError);
   await app.listen({ port: env.PORT, host: env.HOST });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : env.PORT;
@@ -89,6 +97,8 @@ export async function startServer(env: Env): Promise<RunningServer> {
     close: () =>
       (closing ??= (async () => {
         stopRouting();
+        await smtp.close();
+        await imap.stop();
         await realtime.close();
         await app.close();
         await boss.stop({ graceful: true, wait: true, timeout: 5_000 }).catch(() => {});

@@ -49,7 +49,7 @@ describe('switchboard CLI on the embedded database', () => {
   });
 
   it('says clearly that the data directory is in use while the server holds it, and the server works', async () => {
-    const server = spawn(process.execPath, [BIN, 'serve'], { env: { ...env, PORT: '0', HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const server = spawn(process.execPath, [BIN, 'serve'], { env: { ...env, PORT: '0', SMTP_PORT: '0', HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     server.stdout.on('data', (d) => (out += d));
     server.stderr.on('data', (d) => (out += d));

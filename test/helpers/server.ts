@@ -21,7 +21,7 @@ export async function startServerProcess(env: Record<string, string> = {}, timeo
   const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'sb-e2e-'));
   const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'bin/switchboard.js'), 'serve'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', DATA_DIR: dataDir, DATABASE_URL: '', REDIS_URL: '', ...env },
+    env: { ...process.env, PORT: '0', SMTP_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', DATA_DIR: dataDir, DATABASE_URL: '', REDIS_URL: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -56,6 +56,8 @@ export const inboundDeliveries = pgTable(
     uniqueIndex('inbound_deliveries_dedupe_key').on(t.inboxId, t.dedupeKey),
     index('inbound_deliveries_status_idx').on(t.status, t.receivedAt),
     index('inbound_deliveries_message_idx').on(t.messageId).where(sql`${t.messageId} is not null`),
+    // The IMAP poller recognises mail it already stored by its bytes (a changed UIDVALIDITY renumbers everything).
+    index('inbound_deliveries_blob_idx').on(t.inboxId, t.blobSha256).where(sql`${t.blobSha256} is not null`),
   ],
 );
 
