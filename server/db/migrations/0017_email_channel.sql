@@ -48,4 +48,5 @@ ALTER TABLE "mailbox_cursors" ADD CONSTRAINT "mailbox_cursors_inbox_id_inboxes_i
 CREATE UNIQUE INDEX "inbound_deliveries_dedupe_key" ON "inbound_deliveries" USING btree ("inbox_id","dedupe_key");--> statement-breakpoint
 CREATE INDEX "inbound_deliveries_status_idx" ON "inbound_deliveries" USING btree ("status","created_at");--> statement-breakpoint
 CREATE INDEX "inbound_deliveries_message_idx" ON "inbound_deliveries" USING btree ("message_id") WHERE "inbound_deliveries"."message_id" is not null;--> statement-breakpoint
+CREATE INDEX "inbound_deliveries_blob_idx" ON "inbound_deliveries" USING btree ("inbox_id","blob_sha256") WHERE "inbound_deliveries"."blob_sha256" is not null;--> statement-breakpoint
 CREATE INDEX "messages_external_idx" ON "messages" USING btree ("external_id") WHERE "messages"."external_id" is not null;
