@@ -52,7 +52,7 @@ export function ticketNumberIn(subject: string): number | undefined {
 export function bareSubject(subject: string): string {
   let rest = subject;
   for (let i = 0; i < 5; i++) {
-    const next = stripSubjectPrefixes(rest.replace(/\s*\[#\d{4,12}\]\s*/g, ' '));
+    const next = stripSubjectPrefixes(rest.replace(/\s*\[#\d{1,12}\]\s*/g, ' '));
     if (next === rest) break;
     rest = next;
   }
