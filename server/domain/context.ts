@@ -4,7 +4,7 @@ import type { Database, Db } from '../db/client.ts';
 import { RawSql } from '../db/raw.ts';
 import { events } from '../db/schema.ts';
 import type { Env } from '../env.ts';
-import { DURABLE_EVENTS, QUEUES, txExecutor } from '../jobs/boss.ts';
+import { DURABLE_EVENTS, QUEUES, txExecutor, wakeWorkers } from '../jobs/boss.ts';
 import type { DomainEvent, EventBus } from '../realtime/bus.ts';
 
 /** Who is acting. Agents carry their role and teams; tokens their role. */
@@ -45,13 +45,15 @@ export interface Ctx {
 /** Runs fn in one transaction; its events reach the bus only after commit. */
 export async function transact<T>(services: Services, actor: Actor, fn: (ctx: Ctx) => Promise<T>, ip?: string): Promise<T> {
   const emitted: DomainEvent[] = [];
+  const jobs: PgBoss.JobInsert[] = [];
   const result = await services.database.db.transaction(async (tx) => {
-    const jobs: PgBoss.JobInsert[] = [];
+    jobs.length = 0;
     const value = await fn({ services, db: tx as unknown as Db, actor, ip, emitted, jobs, inTransaction: true });
     // One statement for all of the transaction's jobs; they exist only if it commits.
     if (jobs.length && services.boss) await services.boss.insert(jobs, { db: txExecutor(tx as unknown as Db) });
     return value;
   });
+  if (jobs.length) wakeWorkers(services.boss, jobs);
   for (const event of emitted) await services.bus.publish(event).catch(() => {});
   return result;
 }

@@ -79,3 +79,31 @@ function toParam(value: unknown): unknown {
   if (value !== null && typeof value === 'object' && !(value instanceof Date) && !Buffer.isBuffer(value)) return JSON.stringify(value);
   return value;
 }
+
+/*
+ * pg-boss workers poll; a job enqueued by this process need not wait for the next poll. Workers
+ * started with wakeableWork are woken (pg-boss's notifyWorker) when a transaction of this process
+ * commits jobs of their queue — mail accepted over SMTP is parsed at once, a reply sent at once.
+ * Other processes' workers still find the job at their next poll: nothing depends on the wake-up.
+ */
+const localWorkers = new WeakMap<PgBoss, Map<string, string[]>>();
+
+/** boss.work, and remembered so that committing a job of this queue wakes the worker. */
+export async function wakeableWork<T extends object>(boss: PgBoss, queue: string, options: PgBoss.WorkOptions, handler: PgBoss.WorkHandler<T>): Promise<string> {
+  return rememberWorker(boss, queue, await boss.work<T>(queue, options, handler));
+}
+
+/** Remembers a worker started with boss.work (e.g. with includeMetadata) so commits wake it. */
+export function rememberWorker(boss: PgBoss, queue: string, id: string): string {
+  let byQueue = localWorkers.get(boss);
+  if (!byQueue) localWorkers.set(boss, (byQueue = new Map()));
+  byQueue.set(queue, [...(byQueue.get(queue) ?? []), id]);
+  return id;
+}
+
+/** Wakes this process's workers of the queues just committed to. */
+export function wakeWorkers(boss: PgBoss | null, jobs: PgBoss.JobInsert[]): void {
+  const byQueue = boss && localWorkers.get(boss);
+  if (!byQueue) return;
+  for (const queue of new Set(jobs.filter((j) => !j.startAfter).map((j) => j.name))) for (const id of byQueue.get(queue) ?? []) boss.notifyWorker(id);
+}

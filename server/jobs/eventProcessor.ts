@@ -5,7 +5,7 @@ import { type Ctx, type Services, SYSTEM, transact } from '../domain/context.ts'
 import { agentNotifier } from '../domain/notifications/agentNotifier.ts';
 import { customerNotifier } from '../domain/notifications/customerNotifier.ts';
 import type { DomainEvent } from '../realtime/bus.ts';
-import { DURABLE_EVENTS, QUEUES } from './boss.ts';
+import { DURABLE_EVENTS, QUEUES, wakeableWork } from './boss.ts';
 
 type Processor = (ctx: Ctx, event: DomainEvent) => Promise<void>;
 
@@ -32,7 +32,7 @@ export async function processEvent(services: Services, eventId: number): Promise
 }
 
 export async function startEventProcessor(services: Services, boss: PgBoss): Promise<void> {
-  await boss.work<{ eventId: number }>(QUEUES.events, { batchSize: 10, pollingIntervalSeconds: 0.5 }, async (jobs) => {
+  await wakeableWork<{ eventId: number }>(boss, QUEUES.events, { batchSize: 10, pollingIntervalSeconds: 0.5 }, async (jobs) => {
     for (const job of jobs) await processEvent(services, job.data.eventId);
   });
 }

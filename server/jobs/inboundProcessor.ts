@@ -8,7 +8,7 @@ import { inboundReceiver, type InboundResult, storableText } from '../domain/cha
 import { type Services, SYSTEM, transact } from '../domain/context.ts';
 import { openInboxSettings } from '../domain/directory/inboxes.ts';
 import { blobPath } from '../domain/files/blobStore.ts';
-import { QUEUES } from './boss.ts';
+import { QUEUES, wakeableWork } from './boss.ts';
 
 /**
  * Processes one stored inbound delivery: its raw input is parsed by the inbox's channel adapter
@@ -76,10 +76,17 @@ async function finish(services: Services, deliveryId: string, result: InboundRes
 
 /** The worker of QUEUES.inboundProcess (data {deliveryId}); pg-boss retries a failed one with backoff. */
 export async function startInboundProcessor(services: Services, boss: PgBoss): Promise<void> {
-  await boss.work<{ deliveryId: string }>(QUEUES.inboundProcess, { batchSize: 4, pollingIntervalSeconds: 0.5 }, async (jobs) => {
+  // PostgreSQL places several mails at once (each in its own transaction: the receiver locks what
+  // it must, e.g. one Message-ID or one conversation); PGlite has one connection, so one at a time.
+  const parallel = services.database.kind === 'postgres' ? 6 : 1;
+  await wakeableWork<{ deliveryId: string }>(boss, QUEUES.inboundProcess, { batchSize: 24, pollingIntervalSeconds: 0.5 }, async (jobs) => {
     // One delivery's failure does not hold up the others; the batch is retried, and what was processed is skipped then.
     let failure: unknown = null;
-    for (const job of jobs) await inboundProcessor(services, job.data.deliveryId).catch((err) => void (failure ??= err));
+    let next = 0;
+    const lane = async () => {
+      while (next < jobs.length) await inboundProcessor(services, jobs[next++]!.data.deliveryId).catch((err) => void (failure ??= err));
+    };
+    await Promise.all(Array.from({ length: Math.min(parallel, jobs.length) }, lane));
     if (failure) throw failure;
   });
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import nodemailer from 'nodemailer';
+import nodemailer, { type SendMailOptions } from 'nodemailer';
 import { type SmtpListener, startSmtpListener } from '../../server/channels/email/smtpListener.ts';
 import { inboxCreator } from '../../server/domain/directory/inboxes.ts';
 import { DB_KINDS } from '../helpers/db.ts';
@@ -27,7 +27,7 @@ describe.each(DB_KINDS)('email round trip on %s', (kind) => {
   let ourReplyId: string;
   let ourSubject: string;
 
-  const send = async (mail: nodemailer.SendMailOptions) => {
+  const send = async (mail: SendMailOptions) => {
     const transport = nodemailer.createTransport({ host: '127.0.0.1', port: listener.port, secure: false, ignoreTLS: true });
     try {
       return await transport.sendMail({ envelope: { from: mail.from as string, to: [OUR] }, to: OUR, ...mail });
@@ -39,7 +39,7 @@ describe.each(DB_KINDS)('email round trip on %s', (kind) => {
   const conversationCount = async () => Number((await rows<{ n: string }>(t, sql`select count(*)::int as n from conversations`))[0]!.n);
   const messagesOf = async (id: string) => (await agent.request('GET', `${API}/conversations/${id}/messages`)).json().items as { id: string; direction: string; body: string; deliveryStatus: string | null; deliveryError: string | null; externalId: string | null; email: { quoted: string | null; autoSubmitted: string | null } | null }[];
   /** Sends a mail and waits until the desk has processed it. */
-  const deliver = async (mail: nodemailer.SendMailOptions) => {
+  const deliver = async (mail: SendMailOptions) => {
     const before = await processed();
     const info = await send(mail);
     expect(info.response).toMatch(/^250/);
@@ -86,7 +86,7 @@ describe.each(DB_KINDS)('email round trip on %s', (kind) => {
   });
 
   // How real clients answer: their prefixes, their threading headers (some keep only one), their quote markers.
-  const CLIENTS: { name: string; mail: () => nodemailer.SendMailOptions }[] = [
+  const CLIENTS: { name: string; mail: () => SendMailOptions }[] = [
     { name: 'Gmail', mail: () => ({ subject: `Re: ${ourSubject}`, inReplyTo: `<${ourReplyId}>`, references: ['<first-mail@example.com>', `<${ourReplyId}>`], text: `Still nothing.\n\nOn Tue, 1 Dec 2026 at 10:00, Help <${OUR}> wrote:\n> 您好，我们正在核实您的提币。` }) },
     { name: 'Outlook (Chinese)', mail: () => ({ subject: `答复: ${ourSubject}`, inReplyTo: `<${ourReplyId}>`, references: [`<${ourReplyId}>`], headers: { 'Thread-Index': 'AQHbQ2Zx1234567890abcdef==' }, text: `还是没到。\n\n发件人: Help <${OUR}>\n发送时间: 2026年12月1日 10:00\n收件人: ${CUSTOMER}\n主题: ${ourSubject}\n\n您好，我们正在核实您的提币。` }) },
     { name: 'QQ Mail', mail: () => ({ subject: `回复：${ourSubject}`, inReplyTo: `<${ourReplyId}>`, text: `请尽快处理。\n\n------------------ 原始邮件 ------------------\n发件人: "Help"<${OUR}>;\n发送时间: 2026年12月1日(星期二) 上午10:00\n\n您好，我们正在核实您的提币。` }) },
