@@ -1,6 +1,6 @@
 import type { ChannelAdapter } from '../types.ts';
 import { sendEmail } from './sender.ts';
-import { parseMail } from './parser.ts';
+import { parseMailOffThread } from './parseOffThread.ts';
 import { checkEmail } from './checker.ts';
 
 /** Email: mail in over SMTP or IMAP, replies out over SMTP with headers that thread in every client. */
@@ -8,6 +8,6 @@ export const emailAdapter: ChannelAdapter = {
   kind: 'email',
   secretSettings: ['imap.password', 'smtpUrl'],
   send: sendEmail,
-  parse: async (input) => (input.source === 'webhook' ? [] : [await parseMail(input.raw)]),
+  parse: async (input) => (input.source === 'webhook' ? [] : [await parseMailOffThread(input.raw)]),
   check: checkEmail,
 };
