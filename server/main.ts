@@ -75,6 +75,7 @@ export async function startServer(env: Env): Promise<RunningServer> {
   const { startImapPollers } = await import('./jobs/imapPoller.ts');
   // The SMTP listener answers 250 only after the delivery committed (a port in use stops start-up).
   const smtp = await startSmtpListener(services, { port: env.SMTP_PORT, host: env.HOST, onError });
+  services.smtpPort = smtp.port;
   console.log(`Switchboard SMTP listener on port ${smtp.port}`);
   // IMAP mailboxes of email inboxes: one poller per inbox across processes (a lease in mailbox_cursors).
   const imap = startImapPollers(services, onError);

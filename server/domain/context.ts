@@ -25,6 +25,8 @@ export interface Services {
   boss: PgBoss | null;
   /** The time; tests replace it to move SLA clocks. */
   clock: () => Date;
+  /** The port the SMTP listener got (SMTP_PORT 0 asks the system for one); unset when none runs. */
+  smtpPort?: number;
 }
 
 /** What a domain function receives first: the actor, the transaction, and what to do after commit. */

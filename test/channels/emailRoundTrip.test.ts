@@ -69,6 +69,8 @@ describe.each(DB_KINDS)('email round trip on %s', (kind) => {
     number = ticket!.number;
     expect(ticket!.subject).toBe('提币未到账 订单号 2026120100123');
     expect(ticket!.language).toBe('zh-CN');
+    // A customer we did not know is recorded as speaking the language they wrote in.
+    expect((await rows<{ language: string }>(t, sql`select language from contacts where email = ${CUSTOMER}`))[0]!.language).toBe('zh-CN');
     expect(ticket!.fields.orderId).toBe('2026120100123');
 
     const reply = await agent.request('POST', `${API}/conversations/${conversationId}/messages`, { body: '您好，我们正在核实您的提币。' });

@@ -138,6 +138,12 @@ export async function inboundReceiver(ctx: Ctx, inbox: Inbox, input: InboundMess
   }
   if (senderEmail) exclude.add(senderEmail);
   await participantAdder(ctx, conversation.id, [...message.to, ...message.cc], exclude);
+  // A customer we did not know speaks the language they first wrote in (triage detected it): the
+  // profile, and every mail we send them outside this ticket, should say so, not the default.
+  if (!knownSender) {
+    await rawRows(ctx.db, q`update contacts set language = ${conversation.language}::text where id = ${contactId}::uuid
+      and not exists (select 1 from conversations where contact_id = ${contactId}::uuid and id <> ${conversation.id}::uuid)`);
+  }
   return { outcome: 'created', conversationId: conversation.id, ...(first ? { messageId: first.id } : {}) };
 }
 

@@ -5,5 +5,5 @@ import type { Ctx } from '../context.ts';
 export async function emailSetupReader(ctx: Ctx) {
   requireAdmin(ctx.actor);
   const env = ctx.services.env;
-  return { host: new URL(env.publicUrl).hostname, smtpPort: env.SMTP_PORT, outboundConfigured: Boolean(env.SMTP_OUTBOUND_URL) };
+  return { host: new URL(env.publicUrl).hostname, smtpPort: ctx.services.smtpPort ?? env.SMTP_PORT, outboundConfigured: Boolean(env.SMTP_OUTBOUND_URL) };
 }
