@@ -59,7 +59,7 @@ try {
   if (!bearer) throw new Error(`could not create a token: ${token.stderr}`);
   const auth = { authorization: `Bearer ${bearer}` };
 
-  const sb = await startProcess(['bin/switchboard.js', 'serve'], { ...env, PORT: '0', SMTP_PORT: '0', HOST: '127.0.0.1', NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS ?? '' }, [/Switchboard listening on (http:\/\/localhost:\d+)/, /SMTP listener on port (\d+)/]);
+  const sb = await startProcess([...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), 'bin/switchboard.js', 'serve'], { ...env, PORT: '0', SMTP_PORT: '0', HOST: '127.0.0.1' }, [/Switchboard listening on (http:\/\/localhost:\d+)/, /SMTP listener on port (\d+)/]);
   processes.push(sb.child);
   const [url, smtpPort] = sb.found as [string, string];
   const inbox = await fetch(`${url}/api/v1/inboxes`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'email', name: 'Bench', settings: { address: ADDRESS } }) });

@@ -5,6 +5,7 @@ import { requireAdapter } from '../channels/registry.ts';
 import type { InboundMessage, RawInbound } from '../channels/types.ts';
 import { inboundDeliveries, inboxes } from '../db/schema.ts';
 import { inboundReceiver, type InboundResult, storableText } from '../domain/channels/inboundReceiver.ts';
+import { cached } from '../domain/cache.ts';
 import { type Services, SYSTEM, transact } from '../domain/context.ts';
 import { openInboxSettings } from '../domain/directory/inboxes.ts';
 import { blobPath } from '../domain/files/blobStore.ts';
@@ -22,7 +23,8 @@ export async function inboundProcessor(services: Services, deliveryId: string): 
   const [delivery] = await db.select().from(inboundDeliveries).where(eq(inboundDeliveries.id, deliveryId));
   if (!delivery || delivery.status === 'processed') return;
   try {
-    const [inbox] = await db.select().from(inboxes).where(eq(inboxes.id, delivery.inboxId));
+    // Inboxes change rarely: one copy per process, dropped when one changes (as conversationCreator does).
+    const inbox = await cached(services, `inbox:${delivery.inboxId}`, ['inboxes.'], 60_000, async () => (await db.select().from(inboxes).where(eq(inboxes.id, delivery.inboxId)))[0] ?? null);
     if (!inbox) throw new Error(`inbox ${delivery.inboxId} is gone`);
     const adapter = requireAdapter(inbox.kind);
     // Without a parser (not written yet) the delivery waits for one: an error, retried, not 'unparseable'.

@@ -21,23 +21,30 @@ export async function contactFinder(ctx: Ctx, channel: ChannelKind, party: Inbou
 }
 
 /**
- * The sender's contact, found (see contactFinder) or created with their address, name and
- * identity. Two messages from a new sender at once make one contact (the upsert waits for the other).
+ * The sender's contact, found (see contactFinder; `looked` says the caller already did, and found
+ * none) or created with their address, name, language and identity in one statement. Two messages
+ * from a new sender at once make one contact (the upsert waits for the other).
  */
-export async function contactMatcher(ctx: Ctx, channel: ChannelKind, party: InboundParty): Promise<string> {
-  const found = await contactFinder(ctx, channel, party);
+export async function contactMatcher(ctx: Ctx, channel: ChannelKind, party: InboundParty, options: { looked?: boolean; language?: string } = {}): Promise<string> {
+  const found = options.looked ? null : await contactFinder(ctx, channel, party);
   if (found) return found;
   const email = party.email?.toLowerCase() ?? null;
   const name = (party.name ?? '').trim().slice(0, 200) || (email ? email.split('@')[0]! : party.externalId);
-  const [created] = email
-    ? await rawRows<{ id: string; inserted: boolean }>(
-        ctx.db,
-        q`insert into contacts (email, name) values (${email}::text, ${name}::text)
-          on conflict (email) where email is not null do update set email = excluded.email
-          returning id, (xmax = 0) as inserted`,
-      )
-    : await rawRows<{ id: string; inserted: boolean }>(ctx.db, q`insert into contacts (name) values (${name}::text) returning id, true as inserted`);
-  await rawRows(ctx.db, q`insert into contact_identities (contact_id, channel, external_id, display_name) values (${created!.id}::uuid, ${channel}::text, ${party.externalId}::text, ${party.name ?? null}::text) on conflict do nothing`);
+  const language = options.language ?? 'en';
+  const insert = email
+    ? q`insert into contacts (email, name, language) values (${email}::text, ${name}::text, ${language}::text)
+        on conflict (email) where email is not null do update set email = excluded.email
+        returning id, (xmax = 0) as inserted`
+    : q`insert into contacts (name, language) values (${name}::text, ${language}::text) returning id, true as inserted`;
+  const [created] = await rawRows<{ id: string; inserted: boolean }>(
+    ctx.db,
+    q`with created as (${insert}),
+      identity as (
+        insert into contact_identities (contact_id, channel, external_id, display_name)
+        select id, ${channel}::text, ${party.externalId}::text, ${party.name ?? null}::text from created
+        on conflict do nothing)
+      select id, inserted from created`,
+  );
   if (created!.inserted) await recordEvent(ctx, { type: 'contacts.create', subjectType: 'contact', subjectId: created!.id, data: { via: channel, ...(email ? { email } : {}) } });
   // Without an email, a concurrent twin may have taken the identity first: that contact is the one.
   return email ? created!.id : ((await contactFinder(ctx, channel, party)) ?? created!.id);

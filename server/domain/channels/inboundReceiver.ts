@@ -1,3 +1,4 @@
+import { languageDetector } from '../triage/languageDetector.ts';
 import { bareSubject } from '../../channels/email/subject.ts';
 import type { InboundMessage } from '../../channels/types.ts';
 import { q, rawRows } from '../../db/raw.ts';
@@ -81,7 +82,7 @@ export async function inboundReceiver(ctx: Ctx, inbox: Inbox, input: InboundMess
   if (automatic) {
     // Recorded where it belongs, never answered; it opens nothing, and a closed ticket stays closed.
     if (!thread || thread.conversation.status === 'closed') return { outcome: 'auto_reply', ...(thread ? { conversationId: thread.conversation.id } : {}) };
-    const contactId = await contactMatcher(ctx, inbox.kind, message.from);
+    const contactId = knownSender ?? (await contactMatcher(ctx, inbox.kind, message.from, { looked: true }));
     const { stored: files, skipped } = await filesOf(ctx, message);
     const result = await continued(ctx, inbox, thread.conversation, message, contactId, { files, skipped, deliveryId, automatic: true });
     return { outcome: 'auto_reply', ...result };
@@ -94,7 +95,9 @@ export async function inboundReceiver(ctx: Ctx, inbox: Inbox, input: InboundMess
    * owner's tickets. SPF/DKIM/DMARC are not checked here; what the receiving server said about them
    * (Authentication-Results) is kept in meta.email.authentication for the agent to see.
    */
-  const contactId = knownSender ?? (await contactMatcher(ctx, inbox.kind, message.from));
+  // A customer we did not know speaks the language they first wrote in (triage detects the
+  // conversation's the same way): their profile, and mail we send them outside this ticket, say so.
+  const contactId = knownSender ?? (await contactMatcher(ctx, inbox.kind, message.from, { looked: true, language: languageDetector(`${subjectOf(message)}\n${bodyOf(message)}`) }));
   const { stored: files, skipped } = await filesOf(ctx, message);
   const exclude = new Set([...own]);
 
@@ -138,12 +141,6 @@ export async function inboundReceiver(ctx: Ctx, inbox: Inbox, input: InboundMess
   }
   if (senderEmail) exclude.add(senderEmail);
   await participantAdder(ctx, conversation.id, [...message.to, ...message.cc], exclude);
-  // A customer we did not know speaks the language they first wrote in (triage detected it): the
-  // profile, and every mail we send them outside this ticket, should say so, not the default.
-  if (!knownSender) {
-    await rawRows(ctx.db, q`update contacts set language = ${conversation.language}::text where id = ${contactId}::uuid
-      and not exists (select 1 from conversations where contact_id = ${contactId}::uuid and id <> ${conversation.id}::uuid)`);
-  }
   return { outcome: 'created', conversationId: conversation.id, ...(first ? { messageId: first.id } : {}) };
 }
 

@@ -36,9 +36,7 @@ export async function inboundStorer(ctx: Ctx, input: InboundDeliveryInput): Prom
       .from(inboundDeliveries)
       .where(and(eq(inboundDeliveries.inboxId, input.inboxId), eq(inboundDeliveries.dedupeKey, input.dedupeKey))))[0];
   // Most re-deliveries are seen here, before any bytes are written again.
-  const before = await existing();
-  if (before) return { deliveryId: before.id, created: false };
-
+  // No look first: the insert's conflict says whether this is a re-delivery (one round trip fewer per mail).
   const blob = input.blob ?? (input.raw ? await rawBlobStorer(ctx.services.env.dataDir, input.raw) : null);
   const [row] = await ctx.db
     .insert(inboundDeliveries)
