@@ -90,7 +90,15 @@ const localWorkers = new WeakMap<PgBoss, Map<string, string[]>>();
 
 /** boss.work, and remembered so that committing a job of this queue wakes the worker. */
 export async function wakeableWork<T extends object>(boss: PgBoss, queue: string, options: PgBoss.WorkOptions, handler: PgBoss.WorkHandler<T>): Promise<string> {
-  return rememberWorker(boss, queue, await boss.work<T>(queue, options, handler));
+  let id = '';
+  id = await boss.work<T>(queue, options, async (jobs) => {
+    const result = await handler(jobs);
+    // A full batch means more may be waiting: pg-boss would sleep out its polling interval before
+    // looking again (capping a busy queue at a batch per interval); it looks again at once instead.
+    if (id && jobs.length >= (options.batchSize ?? 1)) boss.notifyWorker(id);
+    return result;
+  });
+  return rememberWorker(boss, queue, id);
 }
 
 /** Remembers a worker started with boss.work (e.g. with includeMetadata) so commits wake it. */
