@@ -7,8 +7,9 @@ import { type Ctx, enqueue, recordEvent } from '../context.ts';
 import { conversationGetter } from '../conversations/conversationReader.ts';
 
 /**
- * An agent sends a failed outgoing message again (the address was fixed, the server is back): it
- * goes back to queued with a new delivery job. Only a failed outbound message can be retried; the
+ * An agent sends a failed outgoing message again (the address was fixed, the server is back), or
+ * one the outbox kept before outbound SMTP was set up: it goes back to queued with a new delivery
+ * job. Only such outbound messages can be sent again; the
  * event records who asked, so the audit log has it.
  */
 export async function deliveryRetrier(ctx: Ctx, conversationId: string, messageId: string) {
@@ -21,7 +22,10 @@ export async function deliveryRetrier(ctx: Ctx, conversationId: string, messageI
     .where(and(eq(messages.id, messageId), eq(messages.conversationId, conversationId)))
     .for('update');
   if (!message) throw notFound('Message');
-  if (message.direction !== 'out' || message.deliveryStatus !== 'failed') throw new AppError('conflict', 'Only a failed outgoing message can be sent again');
+  // A failed message, or one the outbox kept while no outbound SMTP was set up (sent once there is).
+  if (message.direction !== 'out' || (message.deliveryStatus !== 'failed' && message.deliveryStatus !== 'stored')) {
+    throw new AppError('conflict', 'Only a failed outgoing message, or one kept in the outbox, can be sent again');
+  }
   const now = ctx.services.clock();
   const [updated] = await ctx.db
     .update(messages)
@@ -34,7 +38,7 @@ export async function deliveryRetrier(ctx: Ctx, conversationId: string, messageI
     subjectType: 'message',
     subjectId: messageId,
     conversationId,
-    data: { status: 'queued', error: null, seq: message.seq, retry: true, before: { status: 'failed', error: message.deliveryError } },
+    data: { status: 'queued', error: null, seq: message.seq, retry: true, before: { status: message.deliveryStatus, error: message.deliveryError } },
   });
   const files = await ctx.db.select().from(attachments).where(eq(attachments.messageId, messageId));
   return { ...updated!, attachments: files };

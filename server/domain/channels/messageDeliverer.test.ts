@@ -305,6 +305,16 @@ describe.each(DB_KINDS)('outbound delivery of email replies on %s', (kind) => {
     expect(row!.headers).toMatchObject({ 'Message-ID': `<${reply.id}@help.example.com>`, 'In-Reply-To': '<kyc-1@mail.example>' });
     expect(sink.mails.length).toBe(before);
 
+    // Once the inbox has a transport, the kept reply can be sent ("Send now"): it goes out once, and the outbox says so.
+    const settings = (await admin.request('GET', `${API}/inboxes/${storingInbox.id}`)).json().settings;
+    expect((await admin.request('PATCH', `${API}/inboxes/${storingInbox.id}`, { settings: { ...settings, smtpUrl: sink.url } })).statusCode).toBe(200);
+    expect((await agent.request('POST', `${API}/conversations/${c.id}/messages/${reply.id}/retry`)).statusCode).toBe(200);
+    await eventually(async () => (await messageRow(reply.id)).deliveryStatus === 'sent');
+    expect(mailsFor(reply.id)).toHaveLength(1);
+    const [afterSend] = await t.services.database.db.select().from(outboxEmails).where(eq(outboxEmails.dedupeKey, `message:${reply.id}`));
+    expect(afterSend!.status).toBe('sent');
+    expect((await admin.request('PATCH', `${API}/inboxes/${storingInbox.id}`, { settings: { ...settings, smtpUrl: '' } })).statusCode).toBe(200);
+
     // SMTP_OUTBOUND_URL is the transport of an inbox without its own.
     const queued = await queuedWithoutJob(c.id, 'Through the desk transport');
     const withDesk = { ...t.services, env: { ...t.services.env, SMTP_OUTBOUND_URL: sink.url } };

@@ -85,7 +85,10 @@ async function attempt(services: Services, message: MessageRow, options: { final
   const result = await adapter.send(outbound, settings, env);
   if (result.ok) {
     const email = inbox.kind === 'email' ? emailMetaOf(composeEmail(outbound, settings), message) : undefined;
-    return finish(services, message, { status: 'sent', error: null, externalId: result.providerId, email });
+    // A reply the outbox kept earlier (no transport then) is marked sent there too.
+    const outboxSent = (ctx: Ctx) =>
+      ctx.db.update(outboxEmails).set({ status: 'sent', sentAt: ctx.services.clock(), error: null }).where(eq(outboxEmails.dedupeKey, `message:${message.id}`)).then(() => {});
+    return finish(services, message, { status: 'sent', error: null, externalId: result.providerId, email }, outboxSent);
   }
   if (result.permanent || options.finalAttempt) return finish(services, message, { status: 'failed', error: result.reason });
   return { ...(await finish(services, message, { status: 'queued', error: result.reason })), retry: true };

@@ -1003,6 +1003,7 @@ const en = {
       sentHint: 'Accepted by the mail server',
       failedHint: 'Not delivered: {{reason}}',
     },
+    sendNow: 'Send now',
     retry: 'Retry',
     retryQueued: 'Sending again',
     from: 'From',

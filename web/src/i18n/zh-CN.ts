@@ -1005,6 +1005,7 @@ const zhCN: Resources = {
       sentHint: '邮件服务器已接收',
       failedHint: '未送达：{{reason}}',
     },
+    sendNow: '立即发送',
     retry: '重试',
     retryQueued: '正在重新发送',
     from: '发件人',

@@ -52,9 +52,9 @@ export function DeliveryStatus({ message }: { message: MessageOut }) {
             {t(`emailUi.delivery.${status}`)}
           </Badge>
         </Tooltip>
-        {status === 'failed' && (
-          <Button size="compact-xs" variant="light" color="red" loading={retry.isPending} onClick={() => retry.mutate()} data-testid="delivery-retry">
-            {t('emailUi.retry')}
+        {(status === 'failed' || status === 'stored') && (
+          <Button size="compact-xs" variant="light" color={status === 'failed' ? 'red' : 'gray'} loading={retry.isPending} onClick={() => retry.mutate()} data-testid="delivery-retry">
+            {t(status === 'failed' ? 'emailUi.retry' : 'emailUi.sendNow')}
           </Button>
         )}
       </Group>
