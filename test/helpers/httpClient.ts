@@ -30,10 +30,17 @@ export function httpClient(initialBase: string, headers: Record<string, string> 
       csrf = token;
     },
     async request(method: string, path: string, body?: unknown, extra: Record<string, string> = {}) {
-      const res = await fetch(`${base}${path.startsWith('/healthz') ? '' : '/api/v1'}${path}`, {
-        method,
-        headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}), ...(cookie ? { cookie, 'x-csrf-token': csrf } : {}), ...extra },
-        body: body ? JSON.stringify(body) : undefined,
+      const send = () =>
+        fetch(`${base}${path.startsWith('/healthz') ? '' : '/api/v1'}${path}`, {
+          method,
+          headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}), ...(cookie ? { cookie, 'x-csrf-token': csrf } : {}), ...extra },
+          body: body ? JSON.stringify(body) : undefined,
+        });
+      // As a browser does: a GET on a kept-alive connection the other side reset just then is sent
+      // once more on a new one (only a GET: it changes nothing, so it cannot happen twice).
+      const res = await send().catch((err: { cause?: { code?: string } }) => {
+        if (method === 'GET' && err?.cause?.code === 'ECONNRESET') return send();
+        throw err;
       });
       const set = res.headers.getSetCookie();
       if (set.length) {
